@@ -1,0 +1,32 @@
+"""Shared fixtures. The book is built once per test session, with the exact command of the README."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run_book_build(*extra: str) -> subprocess.CompletedProcess:
+    """``jupyter-book build book/`` from the repository root, warnings turned into errors."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    jb = shutil.which("jupyter-book", path=env["PATH"])
+    return subprocess.run([jb, "build", "book/", "--warningiserror", "--keep-going", *extra],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """The built HTML site (``_build/html``); the build must succeed with no warning."""
+    result = run_book_build()
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"book build failed:\n{log[-6000:]}"
+    assert "WARNING" not in log, f"book build warned:\n{log[-6000:]}"
+    return ROOT / "_build" / "html"
