@@ -138,7 +138,7 @@ def write_idx(path, array: np.ndarray) -> None:
     """Write ``array`` as an IDX file, gzip-compressed when ``path`` ends in ``.gz`` (atomically)."""
     content = idx_bytes(array)
     if str(path).endswith(".gz"):
-        content = gzip.compress(content, mtime=0)
+        content = gzip.compress(content, compresslevel=6, mtime=0)  # 9 is 10× slower, 2% smaller
     write_atomically(path, content)
 
 
