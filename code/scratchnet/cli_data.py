@@ -29,17 +29,7 @@ def add_data_commands(subparsers) -> None:
 
 
 def cmd_fetch(args) -> int:
-    dataset = data.fetch(args.name, args.source)
-    splits = data.split(dataset)
-    summary = {
-        "name": dataset.name, "source": dataset.source, "location": dataset.location,
-        "official": dataset.official,
-        "images": {"train": len(dataset.train_labels),
-                   "test": None if dataset.test_labels is None else len(dataset.test_labels)},
-        "splits": {"train": len(splits.train.y), "dev": len(splits.dev.y), "test": len(splits.test.y)},
-        "split": splits.description,
-        "checksums": dict(dataset.checksums),
-    }
+    summary = data.summary(data.fetch(args.name, args.source))
     print(json.dumps(summary) if args.json else describe(summary))
     return 0
 

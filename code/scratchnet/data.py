@@ -81,39 +81,66 @@ def stratified_order(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return order[np.argsort(keys[order], kind="stable")]
 
 
-def split(dataset: Dataset, seed: int = 0) -> Splits:
-    """Seeded, stratified train / dev / test splits of ``dataset``.
+def split_indices(dataset: Dataset, seed: int = 0):
+    """Indices into ``dataset.train_images`` for train, dev and test (None: the official test set).
 
-    With the official files, test is the official test set and dev is one twelfth of the
-    training set (5,000 of 60,000). Without them (npm's 10,000 digits), dev and test are a tenth
-    each (1,000 / 1,000) and train the rest (8,000). Same dataset and seed → identical arrays.
+    With the official files, dev is one twelfth of the training set (5,000 of 60,000) and test
+    is the official test set. Without them (npm's 10,000 digits), dev and test are a tenth each
+    (1,000 / 1,000) and train is the rest (8,000). All parts are stratified by class.
     """
-    rng = np.random.default_rng(seed)
-    images, labels = dataset.train_images, dataset.train_labels
-    order = stratified_order(labels, rng)
-    n = len(labels)
-
-    def part(indices):
-        return Split(scale(images[indices]), labels[indices].astype(np.int64))
-
-    title = TITLES.get(dataset.name, dataset.name)
+    order = stratified_order(dataset.train_labels, np.random.default_rng(seed))
+    n = len(order)
     if dataset.official:
         n_dev = n // 12
-        train, dev = part(order[n_dev:]), part(order[:n_dev])
-        test = Split(scale(dataset.test_images), dataset.test_labels.astype(np.int64))
-        description = (f"{len(train.y):,}/{len(dev.y):,}/{len(test.y):,}: train and dev carved "
-                       f"(stratified, seed {seed}) from the {n:,} official {title} training images, "
-                       f"test the official {len(test.y):,}-image test set ({dataset.source})")
-    else:
-        n_dev = n_test = n // 10
-        dev, test = part(order[:n_dev]), part(order[n_dev:n_dev + n_test])
-        train = part(order[n_dev + n_test:])
-        origin = (f"the first {n:,} {title} training digits (npm {sources.NPM_PACKAGE})"
-                  if dataset.source == "npm"
-                  else f"{n:,} {title} training images ({dataset.source}: {dataset.location})")
-        description = (f"{len(train.y):,}/{len(dev.y):,}/{len(test.y):,} carved (stratified, "
-                       f"seed {seed}) from {origin}")
-    return Splits(train, dev, test, description)
+        return order[n_dev:], order[:n_dev], None
+    n_dev = n_test = n // 10
+    return order[n_dev + n_test:], order[:n_dev], order[n_dev:n_dev + n_test]
+
+
+def split(dataset: Dataset, seed: int = 0) -> Splits:
+    """Seeded, stratified train / dev / test splits of ``dataset``, scaled for the network.
+
+    Same dataset and seed → identical arrays. See ``split_indices`` for the sizes.
+    """
+    def part(indices):
+        return Split(scale(dataset.train_images[indices]),
+                     dataset.train_labels[indices].astype(np.int64))
+
+    train, dev, test = split_indices(dataset, seed)
+    test_split = (part(test) if test is not None
+                  else Split(scale(dataset.test_images), dataset.test_labels.astype(np.int64)))
+    return Splits(part(train), part(dev), test_split, describe_split(dataset, seed))
+
+
+def describe_split(dataset: Dataset, seed: int = 0) -> str:
+    """One sentence: the split sizes and what they were carved from."""
+    train, dev, test = split_indices(dataset, seed)
+    n, title = len(dataset.train_labels), TITLES.get(dataset.name, dataset.name)
+    if test is None:
+        n_test = len(dataset.test_labels)
+        return (f"{len(train):,}/{len(dev):,}/{n_test:,}: train and dev carved (stratified, "
+                f"seed {seed}) from the {n:,} official {title} training images, test the "
+                f"official {n_test:,}-image test set ({dataset.source})")
+    origin = (f"the first {n:,} {title} training digits (npm {sources.NPM_PACKAGE})"
+              if dataset.source == "npm"
+              else f"{n:,} {title} training images ({dataset.source}: {dataset.location})")
+    return (f"{len(train):,}/{len(dev):,}/{len(test):,} carved (stratified, seed {seed}) "
+            f"from {origin}")
+
+
+def summary(dataset: Dataset, seed: int = 0) -> dict:
+    """What ``data fetch`` and ``data info`` report about a dataset (JSON-ready)."""
+    train, dev, test = split_indices(dataset, seed)
+    n_test = None if dataset.test_labels is None else len(dataset.test_labels)
+    return {
+        "name": dataset.name, "source": dataset.source, "location": dataset.location,
+        "official": dataset.official,
+        "images": {"train": len(dataset.train_labels), "test": n_test},
+        "splits": {"train": len(train), "dev": len(dev),
+                   "test": len(test) if test is not None else n_test},
+        "split": describe_split(dataset, seed),
+        "checksums": dict(dataset.checksums),
+    }
 
 
 LOADERS = {
@@ -167,17 +194,7 @@ def info() -> list[dict]:
             except DataError as error:
                 entries.append({"name": name, "source": each, "error": str(error)})
                 continue
-            splits = split(dataset)
-            entries.append({
-                "name": name, "source": each, "location": dataset.location,
-                "default": not found_any, "official": dataset.official,
-                "images": {"train": len(dataset.train_labels),
-                           "test": None if dataset.test_labels is None else len(dataset.test_labels)},
-                "splits": {"train": len(splits.train.y), "dev": len(splits.dev.y),
-                           "test": len(splits.test.y)},
-                "split": splits.description,
-                "checksums": dict(dataset.checksums),
-            })
+            entries.append({**summary(dataset), "default": not found_any})
             found_any = True
         if not found_any:
             entries.append({"name": name, "source": None, "location": None})

