@@ -76,3 +76,20 @@ def test_gradient_check_detects_a_wrong_gradient(mistake):
     name, g = wrong[mistake]
     g_num = numerical_gradient(lambda t: loss({**params, name: t}, X, Y), params[name])
     assert relative_error(g_num, g) > 1e-2
+
+
+def test_numerical_gradient_perturbs_in_the_dtype_of_theta():
+    seen = []
+    numerical_gradient(lambda t: seen.append(t.dtype) or float(t.sum()), np.ones(2, np.float32))
+    numerical_gradient(lambda t: seen.append(t.dtype) or float(t.sum()), [1, 2])
+    assert set(seen[:4]) == {np.dtype(np.float32)} and set(seen[4:]) == {np.dtype(np.float64)}
+
+
+def test_float32_is_too_coarse_for_the_gradient_check_and_float64_is_not():
+    params, X, Y = small_net()
+    grads = backward(params, forward(params, X), Y)
+    p32 = {k: v.astype(np.float32) for k, v in params.items()}
+    g32 = numerical_gradient(lambda t: loss({**p32, "b2": t}, X.astype(np.float32), Y.astype(np.float32)),
+                             p32["b2"], eps=1e-6)
+    g64 = numerical_gradient(lambda t: loss({**params, "b2": t}, X, Y), params["b2"], eps=1e-6)
+    assert relative_error(g64, grads["b2"]) < 1e-6 < relative_error(g32, grads["b2"])

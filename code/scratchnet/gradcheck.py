@@ -21,9 +21,11 @@ def numerical_gradient(f: Callable[[np.ndarray], float], theta: np.ndarray, eps:
 
     ``f`` maps an array shaped like ``theta`` to a number. Every entry j of ``theta`` is
     perturbed, or only those in ``indices`` (the other entries of the result stay nan).
-    ``theta`` is left unchanged; the result has its shape and is float64.
+    The perturbation happens in ``theta``'s own floating dtype (integers become float64), so a
+    float32 ``theta`` shows float32's limits. ``theta`` is left unchanged; the result has its
+    shape and is float64.
     """
-    theta = np.array(theta, dtype=np.float64)   # a private copy: the caller's array is not touched
+    theta = np.array(theta, dtype=np.result_type(np.asarray(theta), np.float16))  # private float copy
     g = np.full(theta.shape, np.nan)
     for j in (np.ndindex(theta.shape) if indices is None else indices):
         j = tuple(j)
