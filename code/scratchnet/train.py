@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
+from scratchnet.augment import random_affine
 from scratchnet.model import INITIALISERS, Params, backward, cross_entropy, forward, one_hot, predict
 
 
@@ -119,19 +120,42 @@ def minibatches(n: int, batch_size: int, rng: np.random.Generator):
         yield order[start:start + batch_size]
 
 
+def adam_step(params: Params, grads: Params, state: dict, lr: float, beta1: float = 0.9,
+              beta2: float = 0.999, eps: float = 1e-8) -> tuple[Params, dict]:
+    """Adam (Kingma & Ba 2015), step t = 1, 2, ...:
+
+    m <- beta1 m + (1 - beta1) g;   v <- beta2 v + (1 - beta2) g^2;
+    theta <- theta - eta (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps).
+    ``state`` holds t, m and v; a new state is returned.
+    """
+    t = state["t"] + 1
+    m = {k: beta1 * state["m"][k] + (1 - beta1) * g for k, g in grads.items()}
+    v = {k: beta2 * state["v"][k] + (1 - beta2) * g * g for k, g in grads.items()}
+    params = {k: params[k] - lr * (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t)) + eps)
+              for k in params}
+    return params, {"t": t, "m": m, "v": v}
+
+
 def sgd(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20, batch_size: int = 64,
         lr: float = 0.1, momentum: float = 0.9, l2: float = 0.0, schedule: str = "cosine",
-        seed: int = 0, X_dev=None, y_dev=None, progress: bool = False) -> tuple[Params, History]:
-    """Mini-batch SGD with momentum: per batch, backward then ``momentum_step``.
+        seed: int = 0, X_dev=None, y_dev=None, optimizer: str = "momentum",
+        augment: bool = False, patience: int | None = None,
+        progress: bool = False) -> tuple[Params, History]:
+    """Mini-batch SGD: per batch, backward then a ``momentum_step`` (or an ``adam_step``).
 
     Each epoch visits the training rows in a new order drawn from ``seed``; the learning rate of
-    epoch e is ``learning_rate(e, epochs, lr, schedule)``. Records loss and accuracies per epoch.
+    epoch e is ``learning_rate(e, epochs, lr, schedule)``. With ``augment``, each batch is
+    replaced by a random affine map of itself (:func:`scratchnet.augment.random_affine`). With
+    ``patience``, training stops once dev accuracy has not improved for that many epochs, and the
+    parameters of the best epoch are returned (early stopping). Records loss and accuracies per epoch.
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose from {SCHEDULES}")
     rng = np.random.default_rng(seed)
     Y = one_hot(y, dtype=X.dtype)
-    velocity = {name: np.zeros_like(p) for name, p in params.items()}
+    zeros = {name: np.zeros_like(p) for name, p in params.items()}
+    velocity, adam = zeros, {"t": 0, "m": zeros, "v": zeros}
+    best, best_dev, since_best = params, -1.0, 0
     history = History()
     start = time.perf_counter()
     bar = tqdm(total=epochs, disable=not progress, desc="sgd", unit="epoch")
@@ -139,17 +163,28 @@ def sgd(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20, batch
         eta = learning_rate(epoch, epochs, lr, schedule)
         losses = []
         for idx in minibatches(len(X), batch_size, rng):
-            cache = forward(params, X[idx])
+            Xb = random_affine(X[idx], rng) if augment else X[idx]
+            cache = forward(params, Xb)
             grads = l2_gradient(params, backward(params, cache, Y[idx]), l2)
-            params, velocity = momentum_step(params, grads, velocity, eta, momentum)
+            if optimizer == "adam":
+                params, adam = adam_step(params, grads, adam, eta)
+            else:
+                params, velocity = momentum_step(params, grads, velocity, eta, momentum)
             losses.append(cross_entropy(cache["Z2"], Y[idx]) * len(idx))
         dev = accuracy_of(params, X_dev, y_dev) if X_dev is not None else math.nan
         history.record(epoch + 1, sum(losses) / len(X), accuracy_of(params, X, y), dev, eta)
         bar.update()
         bar.set_postfix(loss=f"{history.loss[-1]:.4f}", dev=f"{dev:.4f}")
+        if patience is not None:
+            if dev > best_dev:
+                best, best_dev, since_best = params, dev, 0
+            else:
+                since_best += 1
+                if since_best >= patience:
+                    break
     bar.close()
     history.seconds = time.perf_counter() - start
-    return params, history
+    return (best if patience is not None else params), history
 
 
 # --- a whole run from a configuration -------------------------------------------------------
@@ -161,7 +196,7 @@ class TrainConfig:
 
     hidden: int = 128
     init: str = "he"              # "he" | "uniform"
-    optimizer: str = "sgd"        # "sgd" (mini-batch, momentum) | "gd" (the seed's full batch)
+    optimizer: str = "sgd"        # "sgd" (mini-batch, momentum) | "adam" | "gd" (the seed's full batch)
     epochs: int = 20              # for "gd": iterations
     batch_size: int = 64
     lr: float = 0.1
@@ -170,6 +205,8 @@ class TrainConfig:
     schedule: str = "cosine"
     seed: int = 0
     dtype: str = "float32"
+    augment: bool = False         # random affine maps of each batch (scratchnet.augment)
+    patience: int | None = None   # early stopping on dev accuracy
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -196,10 +233,12 @@ def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev=None, y_dev=N
     if config.optimizer == "gd":
         return gradient_descent(params, X, y, alpha=config.lr, iterations=config.epochs,
                                 X_dev=X_dev, y_dev=y_dev, progress=progress)
-    if config.optimizer == "sgd":
+    if config.optimizer in ("sgd", "adam"):
         return sgd(params, X, y, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
                    momentum=config.momentum, l2=config.l2, schedule=config.schedule,
-                   seed=config.seed, X_dev=X_dev, y_dev=y_dev, progress=progress)
+                   seed=config.seed, X_dev=X_dev, y_dev=y_dev,
+                   optimizer="adam" if config.optimizer == "adam" else "momentum",
+                   augment=config.augment, patience=config.patience, progress=progress)
     raise ValueError(f"unknown optimizer {config.optimizer!r}")
 
 
