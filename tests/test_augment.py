@@ -1,0 +1,70 @@
+"""Data augmentation: the affine resampling is exact where it should be and keeps digits digits."""
+
+import numpy as np
+import pytest
+
+from scratchnet.augment import (affine_sample_points, bilinear, random_affine, rotate_images,
+                                shift_images)
+
+
+@pytest.fixture
+def digits():
+    rng = np.random.default_rng(1)
+    X = np.zeros((6, 28, 28), np.float32)
+    for i, img in enumerate(X):  # blobs of ink at random places, away from the border
+        r, c = rng.integers(8, 20, 2)
+        img[r - 3:r + 4, c - 2:c + 3] = rng.uniform(0.3, 1.0, (7, 5))
+    return X.reshape(6, 784)
+
+
+def test_identity_map_returns_the_image_unchanged(digits):
+    n = len(digits)
+    points = affine_sample_points(np.zeros(n), np.ones(n), np.zeros((n, 2)))
+    out = bilinear(digits.reshape(n, 28, 28), points)
+    assert np.array_equal(out, digits)
+
+
+@pytest.mark.parametrize("dr, dc", [(2, -1), (-3, 0), (0, 2)])
+def test_whole_pixel_translation_equals_a_shift(digits, dr, dc):
+    n = len(digits)
+    points = affine_sample_points(np.zeros(n), np.ones(n), np.tile([float(dr), float(dc)], (n, 1)))
+    out = bilinear(digits.reshape(n, 28, 28), points)
+    np.testing.assert_allclose(out, shift_images(digits, dr, dc), atol=1e-6)
+
+
+def test_shift_moves_the_centre_of_mass_by_the_shift(digits):
+    def centre(X):
+        img = X.reshape(-1, 28, 28)
+        r, c = np.indices((28, 28))
+        m = img.sum(axis=(1, 2))
+        return np.stack([(img * r).sum(axis=(1, 2)) / m, (img * c).sum(axis=(1, 2)) / m], 1)
+
+    np.testing.assert_allclose(centre(shift_images(digits, 2, -1)) - centre(digits), [[2, -1]] * 6,
+                               atol=1e-4)
+
+
+def test_four_quarter_turns_come_back_to_the_start(digits):
+    out = digits
+    for _ in range(4):
+        out = rotate_images(out, 90.0)
+    np.testing.assert_allclose(out, digits, atol=1e-5)
+
+
+def test_a_quarter_turn_is_a_transpose_and_flip(digits):
+    img = digits.reshape(-1, 28, 28)
+    turned = rotate_images(digits, 90.0).reshape(-1, 28, 28)
+    # counter-clockwise on screen (rows down): new[r, c] = old[c, 27 - r]
+    expected = np.rot90(img, k=1, axes=(1, 2))
+    np.testing.assert_allclose(turned, expected, atol=1e-5)
+
+
+def test_random_affine_is_seeded_keeps_range_dtype_and_mostly_the_ink(digits):
+    a = random_affine(digits, np.random.default_rng(3))
+    b = random_affine(digits, np.random.default_rng(3))
+    c = random_affine(digits, np.random.default_rng(4))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.dtype == digits.dtype and a.shape == digits.shape
+    assert a.min() >= 0 and a.max() <= 1
+    ratio = a.sum(axis=1) / digits.sum(axis=1)   # small maps keep the ink, scaled by about s^2
+    assert np.all((ratio > 0.7) & (ratio < 1.3))
+    assert not np.allclose(a, digits)
