@@ -99,7 +99,7 @@ def wrong_content(folder):
 def csv_case(edit):
     def case(folder):
         images, labels = synthetic(3)
-        rows = [[str(l), *map(str, im.ravel())] for im, l in zip(images, labels)]
+        rows = [[str(label), *map(str, im.ravel())] for im, label in zip(images, labels)]
         edit(rows)
         folder.mkdir(parents=True)
         path = folder / "mnist_train.csv"
@@ -134,7 +134,8 @@ BAD = {
     "checksum mismatch": (wrong_content, "content sha256 is"),
     "csv wrong columns": (csv_case(lambda rows: rows.__setitem__(0, rows[0][:-1]) or
                                    [r.pop() for r in rows[1:]]), "784 columns, expected 785"),
-    "csv non-numeric": (csv_case(set_cell(1, 7, "x7")), "line 2, column 8 (7): non-numeric value 'x7'"),
+    "csv non-numeric": (csv_case(set_cell(1, 7, "x7")),
+                        "line 2, column 8 (7): non-numeric value 'x7'"),
     "csv pixel outside 0-255": (csv_case(set_cell(2, 9, "300")), "pixel value 300 outside 0–255"),
     "csv label outside 0-9": (csv_case(set_cell(0, 0, "11")), "label 11 outside 0–9"),
 }

