@@ -42,6 +42,20 @@ def ink_bright(gray: np.ndarray) -> np.ndarray:
     return 1.0 - gray if border.mean() > 0.5 else gray
 
 
+def paper_to_black(img: np.ndarray) -> np.ndarray:
+    """Stretch intensities so the paper (the border's median) is 0 and the brightest ink is 1.
+
+    A photographed sheet is grey, not white: left as it is, its level can exceed the ink
+    threshold and the whole sheet is taken for ink. A picture whose brightest pixel is within
+    the ink threshold of the paper has no ink: it comes back all zeros.
+    """
+    border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]])
+    paper, ink = np.median(border), img.max()
+    if ink - paper <= INK_THRESHOLD:
+        return np.zeros_like(img)
+    return np.clip((img - paper) / (ink - paper), 0.0, 1.0)
+
+
 def crop_to_ink(img: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
     """The smallest rectangle holding every pixel brighter than ``threshold``."""
     rows = np.flatnonzero((img > threshold).any(axis=1))
@@ -75,7 +89,7 @@ def centre_by_mass(img: np.ndarray, field: int = FIELD) -> np.ndarray:
 
 def mnist_style(gray: np.ndarray) -> np.ndarray:
     """Grayscale picture (ink dark or bright) -> one input row x (784,) float32 in [0, 1]."""
-    img = centre_by_mass(fit_box(crop_to_ink(ink_bright(gray))))
+    img = centre_by_mass(fit_box(crop_to_ink(paper_to_black(ink_bright(gray)))))
     return img.reshape(-1).astype(np.float32)
 
 
