@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from scratchnet import __version__
+from scratchnet.cli_data import add_data_commands
 from scratchnet.errors import ScratchnetError
 
 
@@ -148,12 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON line per picture")
     p.set_defaults(func=cmd_predict)
 
-    try:
-        from scratchnet.cli_data import add_data_commands
-    except ImportError:  # the data commands arrive with the data layer
-        pass
-    else:
-        add_data_commands(sub)
+    add_data_commands(sub)
     return parser
 
 
