@@ -91,3 +91,42 @@ def _validated(path: Path, params: Params) -> Params:
 
 def _one_line(e: Exception) -> str:
     return " ".join(str(e).split()) or type(e).__name__
+
+
+# --- a cache of trained networks, so several chapters can share one seeded run -------------------
+
+
+def run_key(config, splits) -> str:
+    """A key that changes whenever anything that determines the weights changes: the config,
+    the training and dev data (bytes), and the source of the modules that compute the weights."""
+    import hashlib
+
+    from scratchnet import augment, model, train
+
+    h = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
+    for part in (splits.train.X, splits.train.y, splits.dev.X, splits.dev.y):
+        h.update(np.ascontiguousarray(part).tobytes())
+    for module in (model, train, augment):
+        h.update(Path(module.__file__).read_bytes())
+    return h.hexdigest()[:24]
+
+
+def train_or_load(config, splits, cache_dir=None, progress: bool = False):
+    """``train.train(config, ...)`` on ``splits``, or its saved result when the same run was done
+    before (same :func:`run_key`). Returns (params, history), identical bit for bit either way."""
+    from scratchnet.sources import cache_dir as data_cache_dir
+    from scratchnet.train import History, train
+
+    folder = Path(cache_dir) if cache_dir is not None else Path(data_cache_dir()) / "runs"
+    path = folder / f"{run_key(config, splits)}.npz"
+    if path.is_file():
+        try:
+            params, meta = load(path)
+            return params, History(**meta["history"])
+        except (ModelFileError, KeyError, TypeError):
+            path.unlink(missing_ok=True)       # a damaged cache entry is retrained, not trusted
+    params, history = train(config, splits.train.X, splits.train.y, splits.dev.X, splits.dev.y,
+                            progress=progress)
+    save(path, params, {"config": config.to_dict(), "seed": config.seed,
+                        "history": history.to_dict()})
+    return params, history
