@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -26,10 +27,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text}")
+    return value
+
+
 def positive_float(text: str) -> float:
     value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
     return value
 
 
@@ -118,8 +126,15 @@ def cmd_predict(args) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, except that a usage mistake is one line on stderr (exit 2), like every error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scratchnet", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="scratchnet", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"scratchnet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -129,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=positive_int, help="epochs (iterations for full batch)")
     t.add_argument("--batch-size", type=positive_int)
     t.add_argument("--lr", type=positive_float, help="learning rate")
-    t.add_argument("--seed", type=int)
+    t.add_argument("--seed", type=non_negative_int)
     t.add_argument("--out", help="where to save the model (default models/DATASET.npz)")
     t.add_argument("--json", action="store_true", help="end with one JSON line of results")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
