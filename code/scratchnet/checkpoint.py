@@ -32,14 +32,19 @@ def save(path, params: Params, metadata: dict) -> Path:
                              "activations": ["relu", "softmax"]},
             "preprocessing": PREPROCESSING, **metadata}
     blob = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise ModelFileError(f"{path}: cannot write here ({_one_line(e)})") from None
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, metadata=blob, **{name: params[name] for name in PARAM_NAMES})
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise ModelFileError(f"{path}: cannot write ({_one_line(e)})") from None
         raise
     return path
 
