@@ -212,3 +212,13 @@ def test_the_cli_process_reports_bad_models_in_one_line_without_traceback(tmp_pa
         assert len(lines) == 1, (kind, r.stderr)
         assert str(files[kind]) in lines[0], kind
         assert r.stdout == "", kind
+
+
+def test_saving_where_it_cannot_write_is_a_one_line_model_file_error(tmp_path):
+    (tmp_path / "taken.npz").mkdir()                  # a folder where the file should go
+    (tmp_path / "a-file").write_text("")
+    for target in (tmp_path / "taken.npz", tmp_path / "a-file" / "m.npz"):
+        with pytest.raises(ModelFileError) as e:
+            save(target, params_of(), META)
+        assert str(target) in str(e.value) and "\n" not in str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "taken.npz"]   # no temp file
