@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import replace
 
 from scratchnet import data
-from scratchnet.train import RECOMMENDED, TrainConfig, train
+from scratchnet.train import TrainConfig, train
 
-QUICK_CONFIG: TrainConfig = replace(RECOMMENDED["mnist"], hidden=128, epochs=3)
-"""The recommended MNIST configuration cut to 3 epochs of a 784-128-10 net: ~93% in a few seconds."""
+QUICK_CONFIG = TrainConfig(hidden=64, epochs=3, batch_size=64, lr=0.05, momentum=0.9, l2=1e-4,
+                           schedule="cosine", seed=0)
+"""A small fast variant of RECOMMENDED["mnist"] (no augmentation, 3 epochs of 784-64-10): ~93%."""
 
 
 @functools.cache
