@@ -40,8 +40,8 @@ def test_confusion_matrix_has_ten_classes_by_default_and_the_trace_counts_the_co
 def test_per_class_accuracy_is_the_diagonal_over_the_row_sums():
     C = np.array([[2, 1, 0],
                   [0, 1, 1],
-                  [1, 0, 3]])
-    np.testing.assert_allclose(per_class_accuracy(C), [2 / 3, 1 / 2, 3 / 4])
+                  [2, 0, 3]])            # row sums 3, 2, 5 (column sums differ: 4, 2, 4)
+    np.testing.assert_allclose(per_class_accuracy(C), [2 / 3, 1 / 2, 3 / 5])
 
 
 def test_per_class_accuracy_is_nan_for_an_absent_class_without_warning():
