@@ -57,8 +57,12 @@ def allocate(params: Params, batch_size: int) -> Workspace:
 
 
 def gather_batch(X: np.ndarray, idx: np.ndarray, ws: Workspace) -> np.ndarray:
-    """Xb = X[idx], copied into the workspace: rows idx_1..idx_m of the training set, (m, 784)."""
-    return np.take(X, idx, axis=0, out=ws.X[:len(idx)])
+    """Xb = X[idx], copied into the workspace: rows idx_1..idx_m of the training set, (m, 784).
+
+    ``mode="clip"`` (idx is a permutation, always in range) lets ``np.take`` write straight into
+    ``out``; the default mode copies through a temporary buffer, several times slower.
+    """
+    return np.take(X, idx, axis=0, out=ws.X[:len(idx)], mode="clip")
 
 
 def forward_into(params: Params, Xb: np.ndarray, ws: Workspace) -> tuple[np.ndarray, np.ndarray]:

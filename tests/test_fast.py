@@ -1,0 +1,140 @@
+"""scratchnet.fast and scratchnet.perf: the fast path does the readable path's maths, and the FLOP count
+is the hand count. No test here is timed: speed is the benchmark's business (benchmarks/)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from quick_model import mnist_splits
+from scratchnet import fast, perf
+from scratchnet.model import forward, init_he, init_uniform
+from scratchnet.train import accuracy_of, sgd
+
+NAMES = ("W1", "b1", "W2", "b2")
+
+
+def toy_data(n=300, seed=0):
+    """n random 'images' labelled by a random linear teacher (n not a multiple of the batch)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 784)).astype(np.float32)
+    y = (X @ rng.standard_normal((784, 10))).argmax(axis=1)
+    return X, y
+
+
+SETTINGS = [dict(epochs=1, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4, schedule="cosine"),
+            dict(epochs=3, batch_size=64, lr=0.1, momentum=0.0, l2=0.0, schedule="step"),
+            dict(epochs=2, batch_size=128, lr=0.05, momentum=0.9, l2=1e-3, schedule="constant")]
+
+
+@pytest.mark.parametrize("kw", SETTINGS, ids=["cosine-l2", "plain-step", "constant-b128"])
+def test_fast_path_gives_the_readable_paths_weights_bit_for_bit(kw):
+    X, y = toy_data()
+    p0 = init_he(32, np.random.default_rng(1))
+    a, ha = sgd(p0, X, y, seed=7, X_dev=X[:50], y_dev=y[:50], **kw)
+    b, hb = fast.sgd_fast(p0, X, y, seed=7, X_dev=X[:50], y_dev=y[:50], **kw)
+    for k in NAMES:
+        assert np.array_equal(a[k], b[k]), f"{k}: max |diff| {np.abs(a[k] - b[k]).max()}"
+    assert hb.learning_rate == ha.learning_rate and hb.step == ha.step
+    assert np.allclose(hb.loss, ha.loss, rtol=1e-5)
+    assert hb.train_accuracy == ha.train_accuracy and hb.dev_accuracy == ha.dev_accuracy
+
+
+def test_fast_path_matches_in_float64_too():
+    X, y = toy_data()
+    X = X.astype(np.float64)
+    p0 = init_uniform(16, np.random.default_rng(2), dtype=np.float64)
+    kw = dict(epochs=1, batch_size=50, lr=0.05, momentum=0.9, l2=1e-4, schedule="cosine", seed=3)
+    a, _ = sgd(p0, X, y, **kw)
+    b, _ = fast.sgd_fast(p0, X, y, **kw)
+    for k in NAMES:
+        assert b[k].dtype == np.float64
+        assert np.abs(a[k] - b[k]).max() < 1e-12, k
+
+
+def test_fast_path_leaves_the_callers_parameters_alone():
+    X, y = toy_data()
+    p0 = init_he(16, np.random.default_rng(0))
+    before = {k: v.copy() for k, v in p0.items()}
+    fast.sgd_fast(p0, X, y, epochs=1, batch_size=32)
+    for k in NAMES:
+        assert np.array_equal(p0[k], before[k]), k
+
+
+def test_fast_path_is_deterministic_and_the_seed_fixes_the_order():
+    X, y = toy_data()
+    p0 = init_he(32, np.random.default_rng(0))
+    kw = dict(epochs=2, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4)
+    a, ha = fast.sgd_fast(p0, X, y, seed=1, **kw)
+    b, hb = fast.sgd_fast(p0, X, y, seed=1, **kw)
+    c, _ = fast.sgd_fast(p0, X, y, seed=2, **kw)
+    for k in NAMES:
+        assert np.array_equal(a[k], b[k]), k
+    assert ha.loss == hb.loss
+    assert not np.array_equal(a["W1"], c["W1"])
+
+
+def test_fast_path_rejects_an_unknown_schedule():
+    X, y = toy_data(40)
+    with pytest.raises(ValueError, match="schedule"):
+        fast.sgd_fast(init_he(8, np.random.default_rng(0)), X, y, schedule="warm")
+
+
+def test_fast_accuracy_agrees_with_accuracy_of():
+    X, y = toy_data(1000)
+    params = init_he(32, np.random.default_rng(0))
+    assert fast.accuracy_fast(params, X, y, chunk=300) == accuracy_of(params, X, y)
+    assert math.isnan(fast.accuracy_fast(params, X[:0], y[:0]))
+
+
+def test_fast_forward_writes_what_model_forward_returns():
+    X, y = toy_data(70)
+    params = init_he(32, np.random.default_rng(0))
+    ws = fast.allocate(params, 128)
+    A1, Z2 = fast.forward_into(params, fast.gather_batch(X, np.arange(70), ws), ws)
+    cache = forward(params, X)
+    assert np.array_equal(A1, cache["A1"]) and np.array_equal(Z2, cache["Z2"])
+
+
+def test_fast_path_learns_real_digits_above_90_percent():
+    splits = mnist_splits()
+    params0 = init_he(128, np.random.default_rng(0))
+    params, history = fast.sgd_fast(params0, splits.train.X, splits.train.y, epochs=3,
+                                    batch_size=64, lr=0.05, momentum=0.9, l2=1e-4,
+                                    X_dev=splits.dev.X, y_dev=splits.dev.y)
+    assert history.loss[-1] < history.loss[0]
+    assert accuracy_of(params, splits.test.X, splits.test.y) > 0.90
+
+
+# --- perf: FLOP counts and the measured peak -------------------------------------------------
+
+
+def test_matmul_flops_is_two_multiply_adds_per_term():
+    assert perf.matmul_flops(2, 3, 4) == 2 * 2 * 3 * 4
+
+
+def test_flops_per_step_equals_a_hand_count_for_784_256_10_batch_128():
+    B, H = 128, 256
+    forward_mm = 2 * 128 * 784 * 256 + 2 * 128 * 256 * 10             # X W1, A1 W2
+    backward_mm = 2 * 256 * 128 * 10 + 2 * 128 * 10 * 256 + 2 * 784 * 128 * 256  # dW2, dA1, dW1
+    elementwise = 5 * 128 * 256 + 8 * 128 * 10
+    update = 6 * (784 * 256 + 256 * 10) + 4 * (256 + 10)
+    assert perf.flops_breakdown(B, H) == {"forward_matmul": forward_mm,
+                                          "backward_matmul": backward_mm,
+                                          "elementwise": elementwise, "update": update}
+    assert perf.flops_per_step(B, H) == forward_mm + backward_mm + elementwise + update
+    assert forward_mm == 52_035_584 and backward_mm == 52_035_584 + 655_360
+
+
+def test_flops_per_epoch_counts_the_short_last_batch_and_the_evaluation():
+    n, B, H = 300, 128, 16
+    expected = 2 * perf.flops_per_step(128, H) + perf.flops_per_step(44, H) + perf.flops_forward(n, H)
+    assert perf.flops_per_epoch(n, B, H, evaluated_rows=n) == expected
+    assert perf.flops_forward(10, H) == 2 * 10 * 784 * H + 2 * 10 * H * 10 + 2 * 10 * H + 10 * 10
+
+
+def test_matmul_peak_is_a_positive_finite_speed():
+    gflops = perf.matmul_peak_gflops(n=128, repeats=2)
+    assert math.isfinite(gflops) and gflops > 0
