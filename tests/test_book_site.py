@@ -11,6 +11,7 @@ import re
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 
 from site_support import (
     BOOK_TOC, CHROMIUM, ROOT, TOP_TOC, OfflineBrowser, css_references, is_outside,
@@ -130,3 +131,17 @@ def test_page_loads_offline_and_its_math_renders(offline_browser, name):
             f"{visit.unrendered_math} of {visit.math_nodes} formulas not rendered by MathJax")
         assert visit.mjx_containers >= visit.math_nodes
         assert not visit.math_errors, f"MathJax errors: {visit.math_errors}"
+
+
+# --- executed outputs --------------------------------------------------------------------------
+
+
+def test_no_page_shows_a_python_warning_in_its_outputs(built_book):
+    """A warning printed by a cell (e.g. tqdm.auto's "IProgress not found") is noise for readers."""
+    warned = {}
+    for name in toc_files():
+        page = BeautifulSoup((built_book / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+        for output in page.select("div.output.stderr"):
+            if re.search(r"\b\w+Warning\b", output.get_text()):
+                warned.setdefault(name, []).append(output.get_text()[:200])
+    assert not warned, f"cells printed warnings: {warned}"

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
 
 from scratchnet.model import Params
 from scratchnet.train import SCHEDULES, History, learning_rate, minibatches

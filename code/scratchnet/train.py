@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
 
 from scratchnet.augment import random_affine
 from scratchnet.model import INITIALISERS, Params, backward, cross_entropy, forward, one_hot, predict
