@@ -83,3 +83,20 @@ def rotate_images(X: np.ndarray, degrees: float) -> np.ndarray:
     n = len(X)
     points = affine_sample_points(np.full(n, np.deg2rad(degrees)), np.ones(n), np.zeros((n, 2)))
     return bilinear(X.reshape(n, SIDE, SIDE), points).astype(X.dtype)
+
+
+def flip_horizontal(X: np.ndarray) -> np.ndarray:
+    """Mirror every image left to right: X'[r, c] = X[r, 27 - c]. X (n, 784) -> (n, 784).
+
+    Right for clothes (a mirrored shirt is a shirt), wrong for digits (a mirrored 2 is no digit),
+    so training uses it only when asked (``TrainConfig.flip``, off by default).
+    """
+    return X.reshape(-1, SIDE, SIDE)[:, :, ::-1].reshape(X.shape)
+
+
+def random_flip(X: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarray:
+    """Mirror each row left to right with probability p (one uniform draw per row); a new array."""
+    flip = rng.random(len(X)) < p
+    out = X.copy()
+    out[flip] = flip_horizontal(X[flip])
+    return out

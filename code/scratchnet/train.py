@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
 
-from scratchnet.augment import random_affine
+from scratchnet.augment import random_affine, random_flip
 from scratchnet.model import INITIALISERS, Params, backward, cross_entropy, forward, one_hot, predict
 
 
@@ -139,13 +139,15 @@ def adam_step(params: Params, grads: Params, state: dict, lr: float, beta1: floa
 def sgd(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20, batch_size: int = 64,
         lr: float = 0.1, momentum: float = 0.9, l2: float = 0.0, schedule: str = "cosine",
         seed: int = 0, X_dev=None, y_dev=None, optimizer: str = "momentum",
-        augment: bool = False, patience: int | None = None,
+        augment: bool = False, patience: int | None = None, flip: bool = False,
         progress: bool = False) -> tuple[Params, History]:
     """Mini-batch SGD: per batch, backward then a ``momentum_step`` (or an ``adam_step``).
 
     Each epoch visits the training rows in a new order drawn from ``seed``; the learning rate of
     epoch e is ``learning_rate(e, epochs, lr, schedule)``. With ``augment``, each batch is
-    replaced by a random affine map of itself (:func:`scratchnet.augment.random_affine`). With
+    replaced by a random affine map of itself (:func:`scratchnet.augment.random_affine`); with
+    ``flip``, then half its rows, drawn at random, are mirrored left to right
+    (:func:`scratchnet.augment.random_flip`: for clothes, not digits). With
     ``patience``, training stops once dev accuracy has not improved for that many epochs, and the
     parameters of the best epoch are returned (early stopping). Records loss and accuracies per epoch.
     """
@@ -164,6 +166,8 @@ def sgd(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20, batch
         losses = []
         for idx in minibatches(len(X), batch_size, rng):
             Xb = random_affine(X[idx], rng) if augment else X[idx]
+            if flip:
+                Xb = random_flip(Xb, rng)
             cache = forward(params, Xb)
             grads = l2_gradient(params, backward(params, cache, Y[idx]), l2)
             if optimizer == "adam":
@@ -207,6 +211,7 @@ class TrainConfig:
     dtype: str = "float32"
     augment: bool = False         # random affine maps of each batch (scratchnet.augment)
     patience: int | None = None   # early stopping on dev accuracy
+    flip: bool = False            # mirror half of each batch left to right (clothes, not digits)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -238,7 +243,8 @@ def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev=None, y_dev=N
                    momentum=config.momentum, l2=config.l2, schedule=config.schedule,
                    seed=config.seed, X_dev=X_dev, y_dev=y_dev,
                    optimizer="adam" if config.optimizer == "adam" else "momentum",
-                   augment=config.augment, patience=config.patience, progress=progress)
+                   augment=config.augment, patience=config.patience, flip=config.flip,
+                   progress=progress)
     raise ValueError(f"unknown optimizer {config.optimizer!r}")
 
 
