@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -107,12 +108,20 @@ class Found(NamedTuple):
     checksums: dict[str, str]
 
 
+def _pooch():
+    """pooch, imported without the warning its ``tqdm.auto`` import prints in a notebook that
+    lacks ipywidgets ("TqdmWarning: IProgress not found" on every book page that loads data)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import pooch
+    return pooch
+
+
 def cache_dir() -> Path:
     """``$SCRATCHNET_CACHE``, or the operating system's cache folder for scratchnet."""
     if os.environ.get("SCRATCHNET_CACHE"):
         return Path(os.environ["SCRATCHNET_CACHE"])
-    import pooch
-    return Path(pooch.os_cache("scratchnet"))
+    return Path(_pooch().os_cache("scratchnet"))
 
 
 def sources_for(name: str) -> tuple[str, ...]:
@@ -244,7 +253,7 @@ def mirror_urls(name: str) -> tuple[str, ...]:
 
 def from_mirror(name: str, offline: bool = False) -> Found:
     """The four official .gz files, downloaded once with pooch (MD5-checked) into the cache."""
-    import pooch
+    pooch = _pooch()
 
     folder = cache_dir() / "mirror" / name
     md5 = GZ_MD5[name]
@@ -278,7 +287,7 @@ def download(url: str, folder: Path, md5: str) -> Path:
     pooch streams to a temporary file beside the target, checks the MD5, and only then renames
     it into place: a corrupt download is deleted and never replaces a cached file.
     """
-    import pooch
+    pooch = _pooch()
     import requests
 
     http = pooch.HTTPDownloader(progressbar=True, chunk_size=65536,
