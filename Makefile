@@ -27,6 +27,10 @@ data: $(STAMP)
 book: setup
 	jupyter-book build book/
 
+# The student edition: every exercise, no solution (scratchnet.editions), in _build/student/html/.
+book-student: setup
+	$(BIN)/python -m scratchnet.editions
+
 test: setup
 	pytest
 
