@@ -14,6 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+HARMLESS = ("Kernel is running over TCP without encryption",)
+"""Log lines with WARNING that are not about the book: jupyter_client's notice for local kernels."""
+
+
 def run_book_build(*extra: str) -> subprocess.CompletedProcess:
     """``jupyter-book build book/`` from the repository root, warnings turned into errors."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -28,5 +32,7 @@ def built_book() -> Path:
     result = run_book_build()
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"book build failed:\n{log[-6000:]}"
-    assert "WARNING" not in log, f"book build warned:\n{log[-6000:]}"
+    warnings = [line for line in log.splitlines()
+                if "WARNING" in line and not any(ok in line for ok in HARMLESS)]
+    assert not warnings, "book build warned:\n" + "\n".join(warnings[:20])
     return ROOT / "_build" / "html"
