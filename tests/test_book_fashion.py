@@ -1,0 +1,161 @@
+"""The Fashion-MNIST chapter, as built, and the CLI default it documents.
+
+Nothing here hard-codes a result: the accuracies are parsed from the built page and checked against
+the target and against each other; class names come from ``scratchnet.data``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from scratchnet import cli, data
+from scratchnet.train import RECOMMENDED, TrainConfig
+
+TARGET = 0.90   # the issue's target on the official Fashion-MNIST test set
+
+
+def text_of(node) -> str:
+    return " ".join(node.get_text(" ").split()).replace("\u2019", "'")
+
+
+def glued_in_paragraph(soup: BeautifulSoup, opening: str) -> list[str]:
+    """The glued values (``span.pasted-text``) of the paragraph whose text starts with ``opening``."""
+    for p in soup.find_all("p"):
+        if text_of(p).startswith(opening):
+            return [text_of(span) for span in p.select("span.pasted-text")]
+    raise AssertionError(f"no paragraph starting {opening!r}")
+
+
+def percent(text: str) -> float:
+    assert re.fullmatch(r"\d+\.\d+%", text), text
+    return float(text.rstrip("%")) / 100
+
+
+@pytest.fixture(scope="module")
+def page(built_book):
+    path = built_book / "fashion.html"
+    assert path.is_file(), "the Fashion-MNIST chapter was not built"
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_fashion_page_is_in_the_beyond_the_seed_part(built_book):
+    index = BeautifulSoup((built_book / "intro.html").read_text(encoding="utf-8"), "html.parser")
+    assert index.find("a", href=re.compile(r"fashion\.html")) is not None
+    assert "Beyond the seed" in text_of(index)
+
+
+def test_fashion_page_runs_its_cells_without_errors(page):
+    assert not page.select("div.output.error, div.output.traceback, .cell_output .error")
+    assert "Traceback" not in text_of(page)
+
+
+def test_every_figure_is_an_image_with_alt_text_and_a_caption(page):
+    figures = page.select("figure")
+    names = {f.get("id") for f in figures}
+    for name in ("fig-fashion-examples", "fig-fashion-flip", "fig-fashion-history",
+                 "fig-fashion-confusion", "fig-fashion-mistakes", "fig-fashion-vs-mnist"):
+        assert name in names, f"figure {name} missing"
+    for figure in figures:
+        img = figure.find("img")
+        assert img is not None and img.get("src"), figure.get("id")
+        assert len(img.get("alt", "")) > 40, f"{figure.get('id')} has no real alt text"
+        assert figure.find("figcaption") is not None
+
+
+def test_the_class_names_of_the_dataset_are_shown(page):
+    text = text_of(page)
+    for name in data.CLASS_NAMES["fashion-mnist"]:
+        assert name in text, name
+
+
+def test_glued_test_accuracy_reaches_the_target_and_agrees_with_dev(page):
+    values = glued_in_paragraph(page, "The 784-")
+    hidden, n_params, epochs, seconds, train_acc, dev_acc, test_acc = values[:7]
+    assert int(hidden) == RECOMMENDED["fashion-mnist"].hidden
+    assert int(epochs) == RECOMMENDED["fashion-mnist"].epochs
+    assert float(seconds) > 0
+    train_acc, dev_acc, test_acc = map(percent, (train_acc, dev_acc, test_acc))
+    assert test_acc >= TARGET, f"official test accuracy {test_acc:.2%} is below {TARGET:.0%}"
+    assert abs(dev_acc - test_acc) < 0.02          # dev chose well: it predicts the test accuracy
+    assert train_acc >= dev_acc - 0.01             # no sign of training on the held-out sets
+    assert "reaches" in values
+
+
+def test_page_says_which_source_it_used_and_that_it_is_the_official_test_set(page):
+    dataset = data.load("fashion-mnist")
+    source, location, official = glued_in_paragraph(page, "This build read Fashion-MNIST")[:3]
+    assert source == dataset.source and location == dataset.location
+    if dataset.official:
+        assert official == "the official training and test files"
+
+
+def test_the_comparison_with_mnist_is_computed(page):
+    text = text_of(page)
+    assert re.search(r"The same network reaches \d+\.\d+% on MNIST", text)
+    assert re.search(r"is \d+\.\d times its error rate on digits", text)
+
+
+# --- the CLI default ------------------------------------------------------------------------------
+
+
+def test_recommended_fashion_config_is_a_train_config_that_does_not_flip_digits():
+    assert isinstance(RECOMMENDED["fashion-mnist"], TrainConfig)
+    assert RECOMMENDED["mnist"].flip is False
+
+
+def test_cli_trains_fashion_with_the_recommended_config(monkeypatch):
+    """``scratchnet train --dataset fashion-mnist`` passes RECOMMENDED["fashion-mnist"] to
+    ``train.train`` unchanged (training itself is replaced by a stub that records its config)."""
+    import numpy as np
+
+    from scratchnet import checkpoint, train
+
+    seen = {}
+
+    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
+        seen["config"] = config
+        params = train.init_params(config)
+        return params, train.History(seconds=0.0)
+
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
+    monkeypatch.setattr(data, "load", lambda name: _tiny_dataset(name, np))
+    assert cli.main(["train", "--dataset", "fashion-mnist", "--no-progress", "--out",
+                     "/dev/null"]) == 0
+    assert seen["config"] == RECOMMENDED["fashion-mnist"]
+
+
+def test_cli_options_override_only_what_they_name(monkeypatch):
+    import dataclasses
+
+    import numpy as np
+
+    from scratchnet import checkpoint, train
+
+    seen = {}
+
+    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
+        seen["config"] = config
+        return train.init_params(config), train.History(seconds=0.0)
+
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
+    monkeypatch.setattr(data, "load", lambda name: _tiny_dataset(name, np))
+    cli.main(["train", "--dataset", "fashion-mnist", "--epochs", "1", "--no-progress",
+              "--out", "/dev/null"])
+    assert seen["config"] == dataclasses.replace(RECOMMENDED["fashion-mnist"], epochs=1)
+
+
+def _tiny_dataset(name, np):
+    """A stand-in with the shape of Fashion-MNIST: 300 training and 100 test images."""
+    rng = np.random.default_rng(0)
+    return data.Dataset(name=name, source="local", location="(test)",
+                        class_names=data.CLASS_NAMES[name],
+                        train_images=rng.integers(0, 256, (300, 28, 28), dtype=np.uint8),
+                        train_labels=np.tile(np.arange(10, dtype=np.uint8), 30),
+                        test_images=rng.integers(0, 256, (100, 28, 28), dtype=np.uint8),
+                        test_labels=np.tile(np.arange(10, dtype=np.uint8), 10),
+                        checksums={}, official=True)
