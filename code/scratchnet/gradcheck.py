@@ -42,8 +42,10 @@ def numerical_gradient(f: Callable[[np.ndarray], float], theta: np.ndarray, eps:
 def relative_error(a: np.ndarray, b: np.ndarray, tiny: float = 1e-12) -> float:
     """max_j |a_j - b_j| / max(|a_j| + |b_j|, tiny): 0 for equal arrays, 1 for a = -b.
 
-    Scale-free, so one threshold (1e-6 in float64) serves gradients of any size; ``tiny`` keeps
-    entries where both are 0 from dividing by zero. nan entries (not checked) are skipped.
+    Scale-free, so one threshold (1e-6 in float64) serves gradients of any size. ``tiny`` is an
+    absolute floor: it keeps entries where both are 0 from dividing by zero and, set larger, judges
+    entries smaller than itself by their absolute error |a_j - b_j| / tiny (a central difference
+    is only known to about machine-epsilon * |L| / eps). nan entries (not checked) are skipped.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     checked = ~(np.isnan(a) | np.isnan(b))
