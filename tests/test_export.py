@@ -59,6 +59,7 @@ def test_export_web_replaces_an_existing_file_and_leaves_no_temporary(tmp_path, 
     export_web(path, init_he(8, np.random.default_rng(2)))
     assert read_web(path)[0]["W1"].shape == (784, 8)
     assert [p.name for p in path.parent.iterdir()] == ["m.bin"]
+    assert path.stat().st_mode & 0o777 == 0o644
 
 
 @pytest.mark.parametrize("damage, message", [

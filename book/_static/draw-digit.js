@@ -302,7 +302,7 @@
   }
 
   function buildDemo(root) {
-    var SIZE = 280, LINE = 20;
+    var SIZE = 280, LINE = 24;
     var row = el("div", { "class": "sn-row" }, root);
     var pad = el("div", { "class": "sn-pad" }, row);
     var canvas = el("canvas", { id: "sn-draw", width: SIZE, height: SIZE, role: "img",

@@ -61,6 +61,7 @@ def export_web(path, params: Params, metadata: dict | None = None) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
+        os.chmod(tmp, 0o644)          # a site asset: readable by the web server (mkstemp gives 0600)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
