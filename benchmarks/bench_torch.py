@@ -23,8 +23,10 @@ threads (NumPy's BLAS through threadpoolctl, torch through torch.set_num_threads
 FLOPs are counted by scratchnet.perf (one step: forward 2B(784H + 10H), backward 2B(784H + 2*10H),
 no gradient for the pixels; plus elementwise work and the update; plus one forward pass over the
 training set per epoch) and divided by the median time. The peak is this machine's best float32
-matrix product, scratchnet.perf.matmul_peak_gflops (2048 x 2048, best of 20, before and after the
-runs), with the same threads.
+matrix product, scratchnet.perf.matmul_peak_gflops (best of 20 at 2048 x 2048 and of 50 at 1024 x 1024,
+before and after the runs), with the same threads. Each step is also timed alone, many times,
+interleaved between the implementations: the best of those short timings is the estimate least
+disturbed by other jobs on a shared machine.
 PyTorch is optional: without it the comparison is reported as not run.
 """
 
@@ -54,6 +56,7 @@ except ImportError:
 
 HIDDEN, BATCH, LR, MOMENTUM, L2, SEED = 256, 128, 0.05, 0.9, 1e-4, 0
 PEAK_REPEATS = 20
+STEP_SAMPLES = 200
 NOT_RUN = "PyTorch not installed: comparison not run"
 
 
@@ -124,6 +127,69 @@ def run_torch(X, y, X_test, y_test, epochs: int) -> dict:
             "params": params}
 
 
+def measured_peak(n: int) -> float:
+    """Best float32 matmul GFLOP/s seen: n x n products (best of 20) and 1024 x 1024 (best of 50).
+
+    The shorter products are more likely to find both cores free on a busy machine.
+    """
+    return max(perf.matmul_peak_gflops(n, repeats=PEAK_REPEATS),
+               perf.matmul_peak_gflops(1024, repeats=50))
+
+
+def step_functions(X, y) -> dict:
+    """One training step of each implementation, as a function of the batch's row indices."""
+    params = model.init_he(HIDDEN, np.random.default_rng(SEED))
+    velocity = {k: np.zeros_like(v) for k, v in params.items()}
+    Y = model.one_hot(y)
+
+    def readable(idx):                  # the body of train.sgd's loop
+        nonlocal params, velocity
+        cache = model.forward(params, X[idx])
+        grads = train.l2_gradient(params, model.backward(params, cache, Y[idx]), L2)
+        params, velocity = train.momentum_step(params, grads, velocity, LR, MOMENTUM)
+        return model.cross_entropy(cache["Z2"], Y[idx])
+
+    fast_params = {k: v.copy() for k, v in params.items()}
+    ws = fast.allocate(fast_params, BATCH)
+    steps = {"scratchnet": readable,
+             "fast": lambda idx: fast.train_step(fast_params, X, y, idx, ws, LR, MOMENTUM, L2)}
+    if torch is not None:
+        net = torch.nn.Sequential(torch.nn.Linear(784, HIDDEN), torch.nn.ReLU(),
+                                  torch.nn.Linear(HIDDEN, 10))
+        optimiser = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=L2)
+        loss_fn, Xt, yt = torch.nn.CrossEntropyLoss(), torch.from_numpy(X), torch.from_numpy(y)
+
+        def torch_step(idx):
+            it = torch.from_numpy(idx)
+            optimiser.zero_grad()
+            loss = loss_fn(net(Xt[it]), yt[it])
+            loss.backward()
+            optimiser.step()
+            return loss.detach()
+
+        steps["torch"] = torch_step
+    return steps
+
+
+def time_steps(X, y, n_steps: int) -> dict:
+    """Seconds per step, each step timed alone, implementations interleaved step by step.
+
+    The best (minimum) of many short timings is hardly touched by other jobs on the machine,
+    unlike the wall time of a whole run: it estimates the time of an undisturbed step.
+    """
+    steps = step_functions(X, y)
+    rng = np.random.default_rng(SEED)
+    times = {name: [] for name in steps}
+    for i in range(n_steps + 10):
+        idx = rng.choice(len(X), BATCH, replace=False)
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step(idx)
+            if i >= 10:                   # the first 10 steps warm up
+                times[name].append(time.perf_counter() - start)
+    return {name: {"best": min(t), "median": statistics.median(t)} for name, t in times.items()}
+
+
 def max_weight_difference(a: dict, b: dict) -> float:
     """max over all parameters of |a - b|: how far two trainings ended apart."""
     return max(float(np.abs(a[k] - b[k]).max()) for k in a)
@@ -138,7 +204,7 @@ def benchmark(epochs: int, repeats: int, threads: int, peak_size: int) -> dict:
         runners["torch"] = lambda: run_torch(X, y, X_test, y_test, epochs)
     with limit_threads(threads) or _nothing():
         blas = threadpool_info() if threadpool_info else "threadpoolctl not installed"
-        peak = perf.matmul_peak_gflops(peak_size, repeats=PEAK_REPEATS)
+        peak = measured_peak(peak_size)
         runs = {name: [] for name in runners}
         for r in range(repeats):
             names = list(runners)
@@ -146,7 +212,8 @@ def benchmark(epochs: int, repeats: int, threads: int, peak_size: int) -> dict:
                 runs[name].append(runners[name]())
                 print(f"  repeat {r + 1}/{repeats} {name:10s} {runs[name][-1]['seconds']:7.2f} s",
                       flush=True)
-        peak_after = perf.matmul_peak_gflops(peak_size, repeats=PEAK_REPEATS)
+        steps = time_steps(X, y, STEP_SAMPLES)
+        peak_after = measured_peak(peak_size)
     flops = epochs * perf.flops_per_epoch(len(X), BATCH, HIDDEN, evaluated_rows=len(X))
     results = {}
     for name, rs in runs.items():
@@ -167,6 +234,13 @@ def benchmark(epochs: int, repeats: int, threads: int, peak_size: int) -> dict:
                        "torch": torch.__version__ if torch is not None else None, "blas": blas},
            "peak_gflops": max(peak, peak_after), "peak_gflops_before_after": [peak, peak_after],
            "repeats": repeats, "results": results, "torch_run": torch is not None}
+    peak_best = out["peak_gflops"]
+    for name, t in steps.items():
+        t["gflops_per_s_best"] = perf.flops_per_step(BATCH, HIDDEN) / t["best"] / 1e9
+        t["percent_of_peak_best"] = 100 * t["gflops_per_s_best"] / peak_best
+        if torch is not None:
+            t["ratio_to_torch_best"] = t["best"] / steps["torch"]["best"]
+    out["single_steps"] = steps
     out["fast_matches_readable"] = max_weight_difference(runs["scratchnet"][0]["params"],
                                                          runs["fast"][0]["params"])
     if torch is not None:
@@ -209,6 +283,12 @@ def report(out: dict) -> None:
             ratios = f"{out['ratio_to_torch'][name]:9.2f}x{out['ratio_to_torch_best'][name]:7.2f}x"
         print(f"{name:12s}{r['seconds_median']:9.2f}{r['seconds_best']:8.2f}{r['gflops_per_s']:9.1f}"
               f"{r['percent_of_peak']:8.1f}{r['test_accuracy']:10.4f}{ratios}")
+    print(f"one step alone (batch {w['batch_size']}), {STEP_SAMPLES} steps each, interleaved:")
+    for name, t in out["single_steps"].items():
+        ratio = f"{t['ratio_to_torch_best']:6.2f}x torch" if "ratio_to_torch_best" in t else ""
+        print(f"  {name:10s} best {t['best'] * 1e6:7.0f} us  median {t['median'] * 1e6:7.0f} us  "
+              f"{t['gflops_per_s_best']:6.1f} GFLOP/s ({t['percent_of_peak_best']:4.1f}% of peak) "
+              + ratio)
     print(f"fast vs readable weights: max |difference| = {out['fast_matches_readable']:.3g}")
     if out["torch_run"]:
         print(f"torch vs fast weights: max |difference| = "
