@@ -66,6 +66,11 @@ def code_text(page: str) -> str:
     return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", b)) for b in blocks)
 
 
+def flat(text: str) -> str:
+    """Whitespace collapsed, so an output line split over two stream blocks still matches."""
+    return re.sub(r"\s+", " ", text)
+
+
 def function_source(module: str, name: str) -> str:
     source = SOURCES[module].read_text(encoding="utf-8")
     node = next(n for n in ast.walk(ast.parse(source))
@@ -148,7 +153,7 @@ def test_architecture_initialisation_numbers_are_plausible(built_book):
 
 def test_forward_shift_invariance_verified_by_sympy_and_overflow_shown(built_book):
     page = page_html(built_book, "forward")
-    code, text = code_text(page), main_text(page)
+    code, text = flat(code_text(page)), main_text(page)
     assert re.search(r"simplify\(softmax\(z \+ c\)_k - softmax\(z\)_k\) for k = 0\.\.9: \[0(, 0){9}\]", code)
     assert "shift invariance verified for all 10 classes: True" in code
     assert re.search(r"the difference simplifies to 0; verified: True", text)
@@ -159,7 +164,7 @@ def test_forward_shift_invariance_verified_by_sympy_and_overflow_shown(built_boo
 
 def test_loss_gradient_verified_by_sympy_and_loss_finite_for_huge_logits(built_book):
     page = page_html(built_book, "loss")
-    code, text = code_text(page), main_text(page)
+    code, text = flat(code_text(page)), main_text(page)
     assert re.search(r"K = 10: simplify\(d loss/d z_m - \(softmax\(z\)_m - y_m\)\) for m = 0\.\.9: \[0(, 0){9}\]", code)
     assert "dL/dz = softmax(z) - y verified symbolically: True" in code
     assert re.search(r"difference between SymPy.s derivative and \([\d.]+\) simplifies to 0; verified: True", text)
@@ -191,7 +196,7 @@ def test_backward_equations_sit_beside_their_code_lines(built_book):
 
 def test_backward_sympy_checks_every_gradient(built_book):
     page = page_html(built_book, "backward")
-    code, text = code_text(page), main_text(page)
+    code, text = flat(code_text(page)), main_text(page)
     assert "d/dz max(z, 0) = Heaviside(z)" in code
     for name in ["W1", "b1", "W2", "b2"]:
         assert re.search(rf"dL/d{name}: SymPy's derivative minus our formula, all \d+ entries simplify to 0: True", code)
