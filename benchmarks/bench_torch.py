@@ -289,6 +289,8 @@ def report(out: dict) -> None:
         print(f"  {name:10s} best {t['best'] * 1e6:7.0f} us  median {t['median'] * 1e6:7.0f} us  "
               f"{t['gflops_per_s_best']:6.1f} GFLOP/s ({t['percent_of_peak_best']:4.1f}% of peak) "
               + ratio)
+    if any(t["percent_of_peak_best"] > 100 for t in out["single_steps"].values()):
+        print("  (a step beat the measured peak: other jobs disturbed the peak measurement)")
     print(f"fast vs readable weights: max |difference| = {out['fast_matches_readable']:.3g}")
     if out["torch_run"]:
         print(f"torch vs fast weights: max |difference| = "
