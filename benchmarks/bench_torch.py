@@ -23,10 +23,10 @@ threads (NumPy's BLAS through threadpoolctl, torch through torch.set_num_threads
 FLOPs are counted by scratchnet.perf (one step: forward 2B(784H + 10H), backward 2B(784H + 2*10H),
 no gradient for the pixels; plus elementwise work and the update; plus one forward pass over the
 training set per epoch) and divided by the median time. The peak is this machine's best float32
-matrix product, scratchnet.perf.matmul_peak_gflops (best of 20 at 2048 x 2048 and of 50 at 1024 x 1024,
-before and after the runs), with the same threads. Each step is also timed alone, many times,
-interleaved between the implementations: the best of those short timings is the estimate least
-disturbed by other jobs on a shared machine.
+matrix product, scratchnet.perf.matmul_peak_gflops (best of 20 at 2048 x 2048 and of 50 at
+1024 x 1024, before and after the runs), with the same threads. Each step is also timed alone,
+many times, interleaved between the implementations: the best of those short timings is the
+estimate least disturbed by other jobs on a shared machine.
 PyTorch is optional: without it the comparison is reported as not run.
 """
 
@@ -88,7 +88,7 @@ def run_scratchnet(sgd, X, y, X_test, y_test, epochs: int) -> dict:
 
 
 def run_torch(X, y, X_test, y_test, epochs: int) -> dict:
-    """The same training in PyTorch: same initial weights, same minibatch order, same history work."""
+    """The same training in PyTorch: same initial weights, minibatch order and history work."""
     params0 = model.init_he(HIDDEN, np.random.default_rng(SEED))
     layer1, layer2 = torch.nn.Linear(784, HIDDEN), torch.nn.Linear(HIDDEN, 10)
     with torch.no_grad():                       # nn.Linear keeps W^T: (out, in)
@@ -224,7 +224,8 @@ def benchmark(epochs: int, repeats: int, threads: int, peak_size: int) -> dict:
                          "percent_of_peak": 100 * flops / seconds / 1e9 / max(peak, peak_after),
                          "test_accuracy": rs[0]["test_accuracy"], "final_loss": rs[0]["loss"]}
     out = {"workload": {"dataset": "fashion-mnist", "source": ds.source, "train_images": len(X),
-                        "test_images": len(X_test), "layers": [784, HIDDEN, 10], "batch_size": BATCH,
+                        "test_images": len(X_test), "layers": [784, HIDDEN, 10],
+                        "batch_size": BATCH,
                         "epochs": epochs, "lr": LR, "momentum": MOMENTUM, "l2": L2,
                         "schedule": "constant", "seed": SEED, "flops": flops,
                         "flops_per_step": perf.flops_per_step(BATCH, HIDDEN)},
@@ -271,7 +272,8 @@ class _nothing:
 def report(out: dict) -> None:
     """Print the results as a small table."""
     w = out["workload"]
-    print(f"\n784-{HIDDEN}-10, batch {w['batch_size']}, {w['epochs']} epoch(s) on {w['train_images']:,} "
+    print(f"\n784-{HIDDEN}-10, batch {w['batch_size']}, {w['epochs']} epoch(s) on "
+          f"{w['train_images']:,} "
           f"Fashion-MNIST images, {out['machine']['threads']} threads, median of {out['repeats']}")
     print(f"float32 matmul peak (measured): {out['peak_gflops']:.1f} GFLOP/s; "
           f"work: {w['flops'] / 1e9:.1f} GFLOP ({w['flops_per_step'] / 1e6:.1f} MFLOP per step)")
@@ -281,7 +283,8 @@ def report(out: dict) -> None:
         ratios = ""
         if out["ratio_to_torch"] and name != "torch":
             ratios = f"{out['ratio_to_torch'][name]:9.2f}x{out['ratio_to_torch_best'][name]:7.2f}x"
-        print(f"{name:12s}{r['seconds_median']:9.2f}{r['seconds_best']:8.2f}{r['gflops_per_s']:9.1f}"
+        print(f"{name:12s}{r['seconds_median']:9.2f}{r['seconds_best']:8.2f}"
+              f"{r['gflops_per_s']:9.1f}"
               f"{r['percent_of_peak']:8.1f}{r['test_accuracy']:10.4f}{ratios}")
     print(f"one step alone (batch {w['batch_size']}), {STEP_SAMPLES} steps each, interleaved:")
     for name, t in out["single_steps"].items():

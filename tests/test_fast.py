@@ -1,5 +1,5 @@
-"""scratchnet.fast and scratchnet.perf: the fast path does the readable path's maths, and the FLOP count
-is the hand count. No test here is timed: speed is the benchmark's business (benchmarks/)."""
+"""scratchnet.fast and scratchnet.perf: the fast path does the readable path's maths, and the FLOP
+count is the hand count. No test here is timed: speed is the benchmark's business (benchmarks/)."""
 
 from __future__ import annotations
 
@@ -130,7 +130,8 @@ def test_flops_per_step_equals_a_hand_count_for_784_256_10_batch_128():
 
 def test_flops_per_epoch_counts_the_short_last_batch_and_the_evaluation():
     n, B, H = 300, 128, 16
-    expected = 2 * perf.flops_per_step(128, H) + perf.flops_per_step(44, H) + perf.flops_forward(n, H)
+    expected = (2 * perf.flops_per_step(128, H) + perf.flops_per_step(44, H)
+                + perf.flops_forward(n, H))
     assert perf.flops_per_epoch(n, B, H, evaluated_rows=n) == expected
     assert perf.flops_forward(10, H) == 2 * 10 * 784 * H + 2 * 10 * H * 10 + 2 * 10 * H + 10 * 10
 

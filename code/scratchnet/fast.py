@@ -1,8 +1,8 @@
-"""The fast training path: the same mini-batch SGD as ``scratchnet.train.sgd``, fewer trips to memory.
+"""The fast training path: the mini-batch SGD of ``scratchnet.train.sgd``, fewer trips to memory.
 
 The readable ``sgd`` allocates a fresh array for every intermediate of every step (Z1, A1, Z2, P,
-P - Y, each gradient, lambda W, eta g, the new velocity, the new parameters). Here every array a step
-writes is allocated once, in a :class:`Workspace`, and each equation writes into its place with
+P - Y, each gradient, lambda W, eta g, the new velocity, the new parameters). Here every array a
+step writes is allocated once, in a :class:`Workspace`, and each equation writes into its place with
 NumPy's ``out=`` argument or an in-place operator. The maths, and the order of the floating-point
 operations, are those of the readable path, so the two give the same weights bit for bit.
 
@@ -134,7 +134,7 @@ def momentum_update_into(params: Params, ws: Workspace, eta: float, mu: float, l
 
 def train_step(params: Params, X: np.ndarray, y: np.ndarray, idx: np.ndarray, ws: Workspace,
                eta: float, mu: float, lam: float) -> float:
-    """One SGD step on the batch idx, parameters updated in place; returns the batch's summed loss."""
+    """One SGD step on the batch idx, params updated in place; returns the batch's summed loss."""
     Xb, yb = gather_batch(X, idx, ws), y[idx]
     A1, Z2 = forward_into(params, Xb, ws)
     batch_loss = softmax_into(Z2, yb, ws)
@@ -144,7 +144,7 @@ def train_step(params: Params, X: np.ndarray, y: np.ndarray, idx: np.ndarray, ws
 
 
 def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 2048) -> float:
-    """Fraction of rows with argmax_k Z2_ik = y_i (softmax keeps the order, so argmax P = argmax Z2).
+    """Fraction of rows with argmax_k Z2_ik = y_i (softmax keeps order: argmax P = argmax Z2).
 
     Works through X in chunks of ``chunk`` rows so that Z1 stays small and in cache.
     """
@@ -162,9 +162,10 @@ def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 204
     return correct / len(y)
 
 
-def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20, batch_size: int = 64,
-             lr: float = 0.1, momentum: float = 0.9, l2: float = 0.0, schedule: str = "cosine",
-             seed: int = 0, X_dev=None, y_dev=None, progress: bool = False) -> tuple[Params, History]:
+def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20,
+             batch_size: int = 64, lr: float = 0.1, momentum: float = 0.9, l2: float = 0.0,
+             schedule: str = "cosine", seed: int = 0, X_dev=None, y_dev=None,
+             progress: bool = False) -> tuple[Params, History]:
     """``scratchnet.train.sgd`` with preallocated buffers and in-place updates: same signature.
 
     The same generator, seeded with ``seed``, draws the same minibatch order; each step does the

@@ -42,7 +42,8 @@ def flops_breakdown(B: int, H: int, n_in: int = N_PIXELS, n_out: int = N_CLASSES
     """FLOPs of one SGD step on a batch of B rows, 784-H-10 network, by part.
 
     forward:   Z1 = X W1 (2 B n_in H), Z2 = A1 W2 (2 B H n_out);
-    backward:  dW2 = A1^T dZ2 (2 H B n_out), dA1 = dZ2 W2^T (2 B n_out H), dW1 = X^T dZ1 (2 n_in B H);
+    backward:  dW2 = A1^T dZ2 (2 H B n_out), dA1 = dZ2 W2^T (2 B n_out H),
+               dW1 = X^T dZ1 (2 n_in B H);
                no dX: nothing needs the gradient of the pixels (PyTorch skips it too);
     elementwise: + b1, ReLU, 1[Z1 > 0], dA1 * mask, db1 (5 B H); + b2, softmax (max, subtract,
                exp, sum, divide), dZ2 (subtract 1 at the true class, divide by B), db2 (8 B n_out);
@@ -65,7 +66,7 @@ def flops_per_step(B: int, H: int, n_in: int = N_PIXELS, n_out: int = N_CLASSES)
 
 
 def flops_forward(n: int, H: int, n_in: int = N_PIXELS, n_out: int = N_CLASSES) -> int:
-    """FLOPs of predicting n rows: Z1 = X W1 + b1, ReLU, Z2 = A1 W2 + b2 (accuracy needs no more)."""
+    """FLOPs of predicting n rows: Z1 = X W1 + b1, ReLU, Z2 = A1 W2 + b2 (all accuracy needs)."""
     return matmul_flops(n, n_in, H) + matmul_flops(n, H, n_out) + 2 * n * H + n * n_out
 
 
