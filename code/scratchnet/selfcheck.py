@@ -442,3 +442,401 @@ def check_l2_gradient(fn: Callable, quiet: bool = False) -> CheckResult:
 
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 """Every self-check by the name of the function it checks."""
+
+
+# --- chapters 7 and 8: mini-batches, learning-rate schedules, confusion matrix (exercises) ------
+
+import warnings as _warnings
+
+from . import evaluate as _evaluate
+
+
+def _index_batches(fn: Callable, n: int, batch_size: int, seed) -> list[np.ndarray]:
+    """The batches of one epoch from the reader's ``fn(n, batch_size, rng)``, as integer arrays."""
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    out = fn(n, batch_size, rng)
+    require(out is not None, "your function returned None (did you forget to yield or return the batches?)")
+    try:
+        batches = list(out)
+    except TypeError:
+        raise CheckFailed(f"the result should be an iterable of index arrays, got {type(out).__name__}")
+    arrays = []
+    for number, batch in enumerate(batches):
+        array = np.asarray(batch)
+        require(array.ndim == 1, f"batch {number} has shape {array.shape}: each batch should be a "
+                                 "one-dimensional array of row indices")
+        require(array.size == 0 or np.issubdtype(array.dtype, np.integer),
+                f"batch {number} holds {array.dtype} values: each batch should hold integer row "
+                "indices (a boolean mask or a block of rows is not what is asked)")
+        arrays.append(array.astype(np.int64))
+    return arrays
+
+
+def check_minibatches(fn: Callable, quiet: bool = False) -> CheckResult:
+    """``fn(n, batch_size, rng)`` should give the index arrays of one epoch: every row once, shuffled."""
+    def every_index_once():
+        n = 103
+        batches = _index_batches(fn, n, 10, 14)
+        require(len(batches) > 0, "no batches at all for n = 103")
+        everything = np.concatenate(batches)
+        require(bool(np.all((everything >= 0) & (everything < n))),
+                "some indices lie outside 0 .. n-1")
+        counts = np.bincount(everything, minlength=n)
+        missing, repeated = int(np.sum(counts == 0)), int(np.sum(counts > 1))
+        require(missing == 0 and repeated == 0,
+                f"in one epoch of n = {n} rows, {missing} rows never appear and {repeated} appear more "
+                "than once: every row must be used exactly once per epoch")
+
+    def batch_sizes():
+        for n, size in ((103, 10), (100, 10), (7, 3), (5, 8), (1, 1)):
+            sizes = [len(b) for b in _index_batches(fn, n, size, 15)]
+            full, rest = divmod(n, size)
+            want = [size] * full + ([rest] if rest else [])
+            require(sizes == want, f"for n = {n} and batch_size = {size} the batch sizes are {sizes}: "
+                                   "all batches should be full except perhaps the last, which holds "
+                                   "the remainder (and no batch may be empty)")
+
+    def shuffled():
+        n = 100
+        batches = _index_batches(fn, n, 10, 16)
+        order = np.concatenate(batches)
+        require(not np.array_equal(order, np.arange(n)), "the rows come in their original order: "
+                                                         "shuffle them")
+        runs = sum(bool(np.all(np.diff(np.sort(b)) == 1)) for b in batches)
+        require(runs < len(batches), "every batch is a block of consecutive rows: shuffle the rows "
+                                     "themselves, not only the order of the batches")
+
+    def uses_the_generator():
+        first = np.concatenate(_index_batches(fn, 50, 7, 17))
+        again = np.concatenate(_index_batches(fn, 50, 7, 17))
+        require(np.array_equal(first, again), "two generators with the same seed gave different batches: "
+                                              "draw the order from the rng argument (not np.random)")
+        other = np.concatenate(_index_batches(fn, 50, 7, 18))
+        require(not np.array_equal(first, other), "generators with different seeds gave the same batches: "
+                                                  "draw the order from the rng argument")
+
+    def fresh_order_each_epoch():
+        rng = np.random.default_rng(19)
+        one = np.concatenate(_index_batches(fn, 60, 8, rng))
+        two = np.concatenate(_index_batches(fn, 60, 8, rng))
+        require(not np.array_equal(one, two), "two epochs drawn from the same generator have the same "
+                                              "order: each call should draw a fresh permutation")
+
+    return run_checks("minibatches", [
+        every_index_once, batch_sizes, shuffled, uses_the_generator, fresh_order_each_epoch,
+    ], "every row exactly once per epoch, full batches and a remainder, shuffled rows, a fresh order "
+       "each epoch, reproducible from the generator", quiet)
+
+
+def _rate(fn: Callable, epoch: int, epochs: int, base: float, schedule: str) -> float:
+    value = fn(epoch, epochs, base, schedule)
+    require(value is not None, f"the {schedule} rate is None (did you forget to return it?)")
+    require(np.ndim(value) == 0, f"the {schedule} rate should be one number, got shape {np.shape(value)}")
+    value = float(value)
+    require(math.isfinite(value), f"the {schedule} rate at epoch {epoch} of {epochs} is not finite")
+    return value
+
+
+def check_learning_rate(fn: Callable, quiet: bool = False) -> CheckResult:
+    """``fn(epoch, epochs, base, schedule)``: eta_e for epoch e = 0 .. E-1 ("constant", "step", "cosine")."""
+    def constant():
+        rates = [_rate(fn, e, 12, 0.3, "constant") for e in range(12)]
+        require(all(abs(r - 0.3) < 1e-12 for r in rates), "the constant schedule should return the "
+                                                          "base rate in every epoch")
+
+    def cosine_shape():
+        E, base = 20, 0.25
+        rates = np.array([_rate(fn, e, E, base, "cosine") for e in range(E)])
+        require(abs(rates[0] - base) < 1e-12, "the cosine schedule should start at the base rate in "
+                                              "epoch e = 0 (epochs are counted from 0)")
+        require(abs(rates[E // 2] - base / 2) < 1e-12, "half-way (e = E/2) the cosine rate should be "
+                                                       "half the base rate")
+        require(bool(np.all(np.diff(rates) < 0)), "the cosine rate should fall from every epoch to the next")
+        require(bool(np.all(rates > 0)), "the cosine rate should stay above 0 in epochs 0 .. E-1")
+
+    def step_shape():
+        for E in (10, 7):
+            rates = np.array([_rate(fn, e, E, 0.2, "step") for e in range(E)])
+            first = np.arange(E) < E / 2
+            require(np.allclose(rates[first], 0.2, rtol=1e-12),
+                    f"with E = {E} the step schedule should keep the base rate for e < E/2")
+            require(np.allclose(rates[~first], 0.02, rtol=1e-12),
+                    f"with E = {E} the step schedule should use a tenth of the base rate for e >= E/2")
+
+    def random_settings():
+        rng = np.random.default_rng(20)
+        for _ in range(20):
+            E = int(rng.integers(1, 60))
+            e, base = int(rng.integers(0, E)), float(rng.uniform(0.001, 1.0))
+            for schedule in ("constant", "step", "cosine"):
+                got, want = _rate(fn, e, E, base, schedule), train.learning_rate(e, E, base, schedule)
+                require(abs(got - want) <= 1e-9 * base, f"the {schedule} rate is wrong on a random "
+                                                         f"setting (epoch {e} of {E})")
+
+    def unknown_schedule():
+        try:
+            value = fn(0, 10, 0.1, "linear")
+        except ValueError:
+            return
+        except NotImplementedError:
+            raise
+        except Exception as error:
+            raise CheckFailed(f"an unknown schedule name should raise ValueError, not {type(error).__name__}")
+        raise CheckFailed(f"an unknown schedule name should raise ValueError (got {value!r})")
+
+    return run_checks("learning_rate", [
+        constant, cosine_shape, step_shape, random_settings, unknown_schedule,
+    ], "constant, step and cosine rates are right from epoch 0 to E-1, and an unknown schedule "
+       "raises ValueError", quiet)
+
+
+def _counts(value, K: int) -> np.ndarray:
+    C = _shape(value, (K, K), "the confusion matrix")
+    require(bool(np.all(C == np.round(C))) and bool(np.all(C >= 0)),
+            "the confusion matrix should hold counts: whole numbers >= 0")
+    return C
+
+
+def check_confusion_matrix(fn: Callable, quiet: bool = False) -> CheckResult:
+    """``fn(y_true, y_pred, n_classes)`` should return C (K, K), C_jk = #{i: y_i = j, predicted k}."""
+    def orientation():
+        C = _counts(fn(np.array([0]), np.array([2]), 3), 3)
+        require(not (C[2, 0] == 1 and C[0, 2] == 0), "the matrix is transposed: row j is the true "
+                                                     "class, column k the predicted class")
+        require(C[0, 2] == 1 and C.sum() == 1, "one example of class 0 predicted as 2 should give a "
+                                               "single count, in row 0 and column 2")
+
+    def repeated_pairs():
+        C = _counts(fn(np.array([1, 1, 1, 2]), np.array([1, 1, 1, 0]), 3), 3)
+        require(C[1, 1] == 3, f"three examples of class 1 predicted as 1 give a count of {C[1, 1]:g} "
+                              "in that cell, not 3: every example must add 1, also when its (true, "
+                              "predicted) pair occurred before")
+
+    def all_classes_present():
+        C = _array(fn(np.array([0, 1, 2]), np.array([0, 1, 2]), 10), "the confusion matrix")
+        require(C.shape == (10, 10), f"with n_classes = 10 the matrix should be 10 x 10 even when only "
+                                     f"three classes occur (got shape {C.shape})")
+
+    def totals():
+        rng = np.random.default_rng(21)
+        y_true, y_pred = rng.integers(0, 10, 200), rng.integers(0, 10, 200)
+        C = _counts(fn(y_true.copy(), y_pred.copy(), 10), 10)
+        require(C.sum() == 200, f"the counts add up to {C.sum():g}, not to the n = 200 examples")
+        require(np.array_equal(C.sum(axis=1), np.bincount(y_true, minlength=10)),
+                "row sums should be the number of examples of each true class")
+        require(np.trace(C) == np.sum(y_true == y_pred), "the diagonal should count the correct "
+                                                         "predictions")
+
+    def make_args(rng):
+        n = int(rng.integers(1, 300))
+        return rng.integers(0, 10, n), rng.integers(0, 10, n), 10
+
+    return run_checks("confusion_matrix", [
+        orientation, repeated_pairs, all_classes_present, totals,
+        lambda: compare_on_random(fn, _evaluate.confusion_matrix, make_args, "the confusion matrix",
+                                  seed=22),
+    ], "rows are true classes, columns predictions, every example counted once, the right size, "
+       "right on random labels", quiet)
+
+
+def _per_class(fn: Callable, C: np.ndarray) -> np.ndarray:
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 for an absent class is the reader's choice
+        with np.errstate(all="ignore"):
+            value = fn(C.copy())
+    array = _array(value, "the per-class accuracy")
+    require(array.shape == (len(C),), f"the per-class accuracy has shape {array.shape}, expected "
+                                      f"({len(C)},): one number per class")
+    return array
+
+
+def check_per_class_accuracy(fn: Callable, quiet: bool = False) -> CheckResult:
+    """``fn(C)`` should return acc_j = C_jj / sum_k C_jk for each class j (nan for an absent class)."""
+    def rows_not_columns():
+        C = np.array([[8, 2, 0], [1, 12, 0], [1, 3, 6]])
+        acc = _per_class(fn, C)
+        require(bool(np.all(np.isfinite(acc))), "every class occurs here, so every accuracy should be "
+                                                "a finite number")
+        columns = np.diag(C) / C.sum(axis=0)
+        require(not np.allclose(acc, columns), "you divided by the column sums (how often a class was "
+                                               "predicted); divide by the row sums (how many examples "
+                                               "the class has)")
+        require(not np.allclose(acc, np.diag(C) / C.sum()), "you divided by the number of all "
+                                                             "examples; divide by the size of each class")
+        require(bool(np.all((acc >= 0) & (acc <= 1))), "an accuracy lies between 0 and 1")
+        require(np.allclose(acc, np.diag(C) / C.sum(axis=1)), "the per-class accuracy is wrong on a "
+                                                               "3 x 3 matrix")
+
+    def absent_class():
+        C = np.array([[5, 1, 0], [0, 0, 0], [2, 0, 4]])
+        acc = _per_class(fn, C)
+        require(bool(np.isnan(acc[1])), f"class 1 has no examples, so it has no accuracy: return nan for "
+                                        f"it (got {acc[1]:.3g})")
+        require(bool(np.all(np.isfinite(acc[[0, 2]]))), "the classes that do occur should get finite "
+                                                        "accuracies")
+
+    def make_args(rng):
+        K = int(rng.integers(2, 12))
+        return (rng.integers(0, 30, (K, K)) + np.eye(K, dtype=np.int64),)
+
+    return run_checks("per_class_accuracy", [
+        rows_not_columns, absent_class,
+        lambda: compare_on_random(fn, _evaluate.per_class_accuracy, make_args, "the per-class accuracy",
+                                  seed=23),
+    ], "divides the diagonal by the row sums, nan for a class without examples, right on random "
+       "matrices", quiet)
+
+
+CHECKS.update({name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")})
+
+
+# --- chapters 1 and 2: data and architecture (exercise self-checks, appended) -------------------
+
+
+def _csv_text(rng: np.random.Generator, n: int, header: str | None):
+    """A Kaggle-style CSV of n random digits: (text, images uint8 (n, 28, 28), labels uint8 (n,))."""
+    images = np.where(rng.random((n, 784)) < 0.6, 0, rng.integers(1, 256, size=(n, 784)))
+    images[0, :3] = (255, 0, 1)                      # the extremes appear in every file
+    labels = rng.permutation(10)[:n] if n <= 10 else rng.integers(0, 10, size=n)
+    lines = [] if header is None else [header]
+    lines += [",".join(map(str, [label, *row])) for label, row in zip(labels, images)]
+    return "\n".join(lines) + "\n", images.reshape(n, 28, 28).astype(np.uint8), labels.astype(np.uint8)
+
+
+def check_read_csv(fn: Callable, quiet: bool = False) -> CheckResult:
+    """``fn(path)`` should read a Kaggle-style CSV into (images uint8 (n, 28, 28), labels uint8 (n,)).
+
+    Layouts: header ``label,pixel0,…,pixel783``, header ``label,pixel1,…,pixel784``, or no header.
+    It must refuse (raise any exception) a row without 785 values, a value that is not a whole
+    number, a pixel outside 0–255, a label outside 0–9, and a file without data rows.
+    """
+    import tempfile
+    from pathlib import Path
+
+    headers = {"a 'label,pixel0,…,pixel783' header": "label," + ",".join(f"pixel{j}" for j in range(784)),
+               "a 'label,pixel1,…,pixel784' header": "label," + ",".join(f"pixel{j}" for j in range(1, 785)),
+               "no header": None}
+
+    def read(text: str):
+        with tempfile.TemporaryDirectory(prefix="scratchnet-selfcheck-") as folder:
+            path = Path(folder) / "digits.csv"
+            path.write_text(text)
+            return fn(path)
+
+    def layouts():
+        rng = np.random.default_rng(14)
+        for what, header in headers.items():
+            text, images, labels = _csv_text(rng, int(rng.integers(3, 8)), header)
+            out = read(text)
+            require(isinstance(out, tuple) and len(out) == 2,
+                    f"for a file with {what}, return a pair (images, labels)")
+            got_images, got_labels = (np.asarray(a) for a in out)
+            n = len(labels)
+            require(got_images.shape == (n, 28, 28), f"for a file with {what} and {n} digits the "
+                    f"images have shape {got_images.shape}, expected {(n, 28, 28)}")
+            require(got_labels.shape == (n,), f"for a file with {what} and {n} digits the labels "
+                    f"have shape {got_labels.shape}, expected {(n,)}")
+            require(got_images.dtype == np.uint8 and got_labels.dtype == np.uint8,
+                    f"images and labels should be uint8 (got {got_images.dtype} and {got_labels.dtype})")
+            require(np.array_equal(got_labels, labels), f"for a file with {what} the labels are wrong")
+            if not np.array_equal(got_images, images):
+                transposed = np.array_equal(got_images, images.transpose(0, 2, 1))
+                raise CheckFailed(f"for a file with {what} the images are wrong" + (
+                    ": rows and columns are swapped (pixel 28r + c is row r, column c)"
+                    if transposed else ""))
+
+    def refuses_bad_files():
+        rng = np.random.default_rng(15)
+        header = headers["a 'label,pixel0,…,pixel783' header"]
+        good = _csv_text(rng, 4, header)[0].splitlines()
+
+        def edited(row: int, column: int, value: str | None) -> str:
+            lines = list(good)
+            cells = lines[row].split(",")
+            if value is None:
+                del cells[column]
+            else:
+                cells[column] = value
+            lines[row] = ",".join(cells)
+            return "\n".join(lines) + "\n"
+
+        bad = {"a row with 784 values instead of 785": edited(2, 400, None),
+               "a pixel value of 256": edited(3, 500, "256"),
+               "a pixel value of -1": edited(1, 10, "-1"),
+               "a label of 10": edited(2, 0, "10"),
+               "a pixel value of 12.5": edited(1, 300, "12.5"),
+               "a value 'x' that is not a number": edited(4, 600, "x"),
+               "a header and no data rows": header + "\n"}
+        for what, text in bad.items():
+            try:
+                read(text)
+            except NotImplementedError:
+                raise
+            except Exception:
+                continue
+            raise CheckFailed(f"a file with {what} was accepted: raise an error for it")
+
+    return run_checks("read_csv", [layouts, refuses_bad_files],
+                      "reads all three layouts exactly (uint8, row-major) and refuses short rows, "
+                      "non-integers, pixels outside 0–255, labels outside 0–9 and empty files", quiet)
+
+
+def check_init_he(fn: Callable, quiet: bool = False) -> CheckResult:
+    """``fn(n_hidden, rng)`` should return He-initialised params: W ~ N(0, 2/fan_in), b = 0.
+
+    Shapes W1 (784, H), b1 (H,), W2 (H, 10), b2 (10,); every random number drawn from ``rng``.
+    The check looks at statistics of one large draw (H = 500), so a right answer passes with
+    overwhelming probability and never by luck of the seed.
+    """
+    H = 500
+    shapes = {"W1": (784, H), "b1": (H,), "W2": (H, 10), "b2": (10,)}
+
+    def draw(seed: int) -> dict:
+        params = fn(H, np.random.default_rng(seed))
+        require(isinstance(params, dict), f"return a dict of parameters, got {type(params).__name__}")
+        missing = [k for k in shapes if k not in params]
+        require(not missing, f"the parameters {', '.join(missing)} are missing")
+        out = {}
+        for name, shape in shapes.items():
+            out[name] = _shape(params[name], shape, f'params["{name}"]')
+            require(np.issubdtype(np.asarray(params[name]).dtype, np.floating),
+                    f'params["{name}"] should hold floating-point numbers')
+        return out
+
+    def biases():
+        params = draw(16)
+        for name in ("b1", "b2"):
+            require(np.all(params[name] == 0), f"the biases {name} should start at 0")
+
+    def uses_rng():
+        one, again, other = draw(17), draw(17), draw(18)
+        require(all(np.array_equal(one[k], again[k]) for k in shapes),
+                "two generators with the same seed gave different weights: draw every number from rng")
+        require(not np.array_equal(one["W1"], other["W1"]),
+                "generators with different seeds gave the same weights: draw from rng, not a fixed seed")
+        W1 = one["W1"]
+        require(not np.allclose(W1[:, 0], W1[:, 1]) and not np.allclose(W1[0], W1[1]),
+                "some rows or columns of W1 are identical: draw every weight independently")
+
+    def statistics():
+        params = draw(19)
+        for name, fan_in in (("W1", 784), ("W2", H)):
+            W = params[name]
+            target, size = 2.0 / fan_in, W.size
+            require(abs(W.mean()) < 6 * math.sqrt(target / size),
+                    f"the weights of {name} do not have mean 0 (mean {W.mean():.3g})")
+            ratio = W.var() / target
+            tolerance = 8 * math.sqrt(2.0 / size)            # 8 standard errors of the variance
+            require(abs(ratio - 1) < tolerance,
+                    f"the variance of {name} is {ratio:.3g} times what He's rule asks for its fan-in")
+            kurtosis = float(np.mean((W - W.mean()) ** 4) / W.var() ** 2)
+            require(abs(kurtosis - 3) < 8 * math.sqrt(24.0 / size),
+                    f"the weights of {name} are not normally distributed (a normal distribution "
+                    f"has kurtosis 3, yours {kurtosis:.2f})")
+
+    return run_checks("init_he", [lambda: draw(20), biases, uses_rng, statistics],
+                      "right shapes, zero biases, all drawn from rng, and weights with mean 0, "
+                      "variance 2/fan_in and a normal shape", quiet)
+
+
+CHECKS.update({"read_csv": check_read_csv, "init_he": check_init_he})
