@@ -82,7 +82,8 @@ CASES = {
 
 
 def test_every_check_has_cases():
-    assert set(CASES) == set(selfcheck.CHECKS)
+    # The checks of the later chapters' exercises are tested in tests/test_selfcheck_<chapters>.py.
+    assert set(CASES) <= set(selfcheck.CHECKS)
 
 
 @pytest.mark.parametrize("name", CASES)
