@@ -250,6 +250,6 @@ def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev=None, y_dev=N
 
 RECOMMENDED = {
     "mnist": TrainConfig(hidden=256, epochs=40, batch_size=64, lr=0.05, l2=1e-4, augment=True),
-    "fashion-mnist": TrainConfig(hidden=256, epochs=20, batch_size=128, lr=0.05, l2=1e-4),
+    "fashion-mnist": TrainConfig(hidden=512, epochs=40, batch_size=128, lr=0.05, l2=1e-4),
 }
 """What ``scratchnet train`` runs with no options, per dataset."""
