@@ -40,6 +40,7 @@ def save(path, params: Params, metadata: dict) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, metadata=blob, **{name: params[name] for name in PARAM_NAMES})
+        os.chmod(tmp, 0o644)           # mkstemp makes it owner-only; a model is not a secret
         os.replace(tmp, path)
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
