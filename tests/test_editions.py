@@ -86,7 +86,8 @@ def exercises() -> list[tuple[str, str, str]]:
     opening = re.compile(r"^ {0,3}(?:`{3,}|:{3,})\{exercise(?:-start)?\}[ \t]*(?P<title>.*)\n"
                          r"(?P<options>(?:[ \t]*:[\w-]+:.*\n)*)", re.MULTILINE)
     for path, text in sources().items():
-        for match in opening.finditer(strip_solutions(text)):
+        text = re.sub(r"^(`{3,})markdown\n.*?^\1[ \t]*$", "", strip_solutions(text), flags=re.M | re.S)
+        for match in opening.finditer(text):
             label = re.search(r":label:\s*(\S+)", match["options"])
             if label:
                 found.append((path.stem, label[1], match["title"].strip()))
