@@ -9,15 +9,7 @@ import pytest
 from scratchnet import model, selfcheck, train
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-def verdict(check, fn, capsys):
-    result = check(fn)
-    printed = capsys.readouterr().out.strip()
-    assert printed == result.verdict() and "\n" not in printed, "one printed line, the verdict"
-    return result, printed
+from selfcheck_support import stub, verdict
 
 
 # (check, right implementation, [(wrong implementation, words expected in the reason), ...])
@@ -81,9 +73,16 @@ CASES = {
 }
 
 
+from test_selfcheck_ch1245 import CASES as CASES_CH1245  # noqa: E402
+from test_selfcheck_ch678 import CASES as CASES_CH678  # noqa: E402
+
+OWN_CASES = CASES
+CASES = {**OWN_CASES, **CASES_CH1245, **CASES_CH678}
+"""Every check's cases, the later chapters' from tests/test_selfcheck_<chapters>.py."""
+
+
 def test_every_check_has_cases():
-    # The checks of the later chapters' exercises are tested in tests/test_selfcheck_<chapters>.py.
-    assert set(CASES) <= set(selfcheck.CHECKS)
+    assert set(CASES) == set(selfcheck.CHECKS)
 
 
 @pytest.mark.parametrize("name", CASES)

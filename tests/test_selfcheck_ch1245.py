@@ -1,6 +1,6 @@
-"""Self-checks of the exercises of chapters 1 and 2 (reading a Kaggle CSV by hand, He
-initialisation): a right answer passes, each kind of wrong answer fails with a reason that names
-the broken property, a stub reports "not implemented yet", and nothing raises."""
+"""The cases of the self-checks added for the exercises of chapters 1, 2, 4 and 5, and tests
+particular to them. tests/test_selfcheck.py runs every check's cases: the right answer passes,
+each wrong one fails with a reason that names the broken property, a stub is "not implemented yet"."""
 
 from __future__ import annotations
 
@@ -10,15 +10,7 @@ import pytest
 from scratchnet import data, model, selfcheck
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-def verdict(check, fn, capsys):
-    result = check(fn)
-    printed = capsys.readouterr().out.strip()
-    assert printed == result.verdict() and "\n" not in printed, "one printed line, the verdict"
-    return result, printed
+from selfcheck_support import stub, verdict
 
 
 # --- CSV readers -------------------------------------------------------------------------------
@@ -127,35 +119,10 @@ def test_the_new_checks_are_listed_in_checks():
         assert selfcheck.CHECKS[name] is check
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_a_right_implementation_passes(name, capsys):
-    check, right, _ = CASES[name]
-    result, printed = verdict(check, right, capsys)
-    assert result.passed, printed
-    assert printed.startswith(f"✓ correct: {name}")
-
-
 def test_init_he_passes_whatever_the_dtype(capsys):
     result, printed = verdict(selfcheck.check_init_he,
                               lambda H, rng: model.init_he(H, rng, dtype=np.float64), capsys)
     assert result.passed, printed
-
-
-@pytest.mark.parametrize("name,index", [(n, i) for n, c in CASES.items() for i in range(len(c[2]))])
-def test_a_wrong_implementation_fails_and_says_why(name, index, capsys):
-    check, _, wrong = CASES[name]
-    fn, reason = wrong[index]
-    result, printed = verdict(check, fn, capsys)
-    assert not result.passed and result.status == "not yet"
-    assert printed.startswith(f"✗ not yet: {name} — ")
-    assert reason in printed, printed
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_a_stub_is_not_implemented_yet(name, capsys):
-    result, printed = verdict(CASES[name][0], stub, capsys)
-    assert result.status == "not implemented" and not result
-    assert printed == f"… {name} not implemented yet (it raises NotImplementedError)"
 
 
 @pytest.mark.parametrize("name", CASES)

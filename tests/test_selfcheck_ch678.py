@@ -1,6 +1,6 @@
-"""Self-checks of the exercises of chapters 7 and 8 (mini-batches, learning-rate schedules, the
-confusion matrix, per-class accuracy): a right answer passes, each kind of wrong answer fails with a
-reason that names the broken property, a stub reports "not implemented yet", nothing raises."""
+"""The cases of the self-checks added for the exercises of chapters 6, 7 and 8, and tests
+particular to them. tests/test_selfcheck.py runs every check's cases: the right answer passes,
+each wrong one fails with a reason that names the broken property, a stub is "not implemented yet"."""
 
 from __future__ import annotations
 
@@ -12,15 +12,7 @@ import pytest
 from scratchnet import evaluate, selfcheck, train
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-def verdict(check, fn, capsys):
-    result = check(fn)
-    printed = capsys.readouterr().out.strip()
-    assert printed == result.verdict() and "\n" not in printed, "one printed line, the verdict"
-    return result, printed
+from selfcheck_support import stub, verdict
 
 
 # --- wrong mini-batch iterators ----------------------------------------------------------------
@@ -188,31 +180,6 @@ def test_the_new_checks_are_listed_by_name():
     assert set(CASES) <= set(selfcheck.CHECKS)
     for name, (check, _, _) in CASES.items():
         assert selfcheck.CHECKS[name] is check
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_a_right_implementation_passes(name, capsys):
-    check, right, _ = CASES[name]
-    result, printed = verdict(check, right, capsys)
-    assert result.passed, printed
-    assert printed.startswith(f"✓ correct: {name}")
-
-
-@pytest.mark.parametrize("name,index", [(n, i) for n, c in CASES.items() for i in range(len(c[2]))])
-def test_a_wrong_implementation_fails_and_says_why(name, index, capsys):
-    check, _, wrong = CASES[name]
-    fn, reason = wrong[index]
-    result, printed = verdict(check, fn, capsys)
-    assert not result.passed and result.status == "not yet", printed
-    assert printed.startswith(f"✗ not yet: {name} — ")
-    assert reason in printed, printed
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_a_stub_is_not_implemented_yet(name, capsys):
-    result, printed = verdict(CASES[name][0], stub, capsys)
-    assert result.status == "not implemented" and not result
-    assert printed == f"… {name} not implemented yet (it raises NotImplementedError)"
 
 
 def test_a_list_of_lists_is_accepted_as_batches(capsys):
