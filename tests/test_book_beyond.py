@@ -12,31 +12,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from bs4 import BeautifulSoup
 
 from scratchnet import checkpoint, data, model, robustness, train
+from book_support import glued_in_paragraph, soup_of, text_of
 
 PAGES = {"training-better": 9, "robustness": 5}      # page -> at least this many figures
-
-
-def soup_of(site, name: str) -> BeautifulSoup:
-    path = site / f"{name}.html"
-    assert path.is_file(), f"{name}.html was not built"
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-
-
-def text_of(node) -> str:
-    return " ".join(node.get_text(" ").split()).replace("\u2019", "'")
-
-
-def glued_in_paragraph(soup: BeautifulSoup, opening: str, containing: str = "") -> list[str]:
-    """The glued values (``span.pasted-text``) of the first paragraph whose text starts with
-    ``opening`` and contains ``containing``."""
-    for p in soup.find_all("p"):
-        text = text_of(p)
-        if text.startswith(opening) and containing in text:
-            return [text_of(span) for span in p.select("span.pasted-text")]
-    raise AssertionError(f"no paragraph starting {opening!r} containing {containing!r}")
 
 
 def percent(text: str) -> float:

@@ -10,29 +10,12 @@ import re
 
 import numpy as np
 import pytest
-from bs4 import BeautifulSoup
 
 from scratchnet import data
 from scratchnet.errors import DataError
 from scratchnet.model import count_parameters
 from scratchnet.train import SEED_CONFIG, init_params
-
-
-def soup_of(built_book, name: str) -> BeautifulSoup:
-    return BeautifulSoup((built_book / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
-
-
-def text_of(node) -> str:
-    """Visible text, whitespace collapsed, typographic apostrophes made plain."""
-    return " ".join(node.get_text(" ").split()).replace("\u2019", "'")
-
-
-def glued_in_paragraph(soup: BeautifulSoup, opening: str) -> list[str]:
-    """The glued values (``span.pasted-text``) of the paragraph whose text starts with ``opening``."""
-    for p in soup.find_all("p"):
-        if text_of(p).startswith(opening):
-            return [text_of(span) for span in p.select("span.pasted-text")]
-    raise AssertionError(f"no paragraph starting {opening!r}")
+from book_support import glued_in_paragraph, soup_of, text_of
 
 
 def number(text: str) -> float:

@@ -13,20 +13,9 @@ from bs4 import BeautifulSoup
 
 from scratchnet import cli, data
 from scratchnet.train import RECOMMENDED, TrainConfig
+from book_support import glued_in_paragraph, text_of
 
 TARGET = 0.90   # the issue's target on the official Fashion-MNIST test set
-
-
-def text_of(node) -> str:
-    return " ".join(node.get_text(" ").split()).replace("\u2019", "'")
-
-
-def glued_in_paragraph(soup: BeautifulSoup, opening: str) -> list[str]:
-    """The glued values (``span.pasted-text``) of the paragraph whose text starts with ``opening``."""
-    for p in soup.find_all("p"):
-        if text_of(p).startswith(opening):
-            return [text_of(span) for span in p.select("span.pasted-text")]
-    raise AssertionError(f"no paragraph starting {opening!r}")
 
 
 def percent(text: str) -> float:

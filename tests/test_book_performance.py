@@ -19,6 +19,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from scratchnet import fast, perf
+from book_support import glued, text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "performance.md"
@@ -40,10 +41,6 @@ PEAK = re.compile(r"reached by `?sgd_fast`?\s*: (\d+(?:\.\d+)?)% \(target ≥ (\
 ANY_RATIO = re.compile(r"\d+(?:\.\d+)?\s*×(?!\s*\d)")    # '0.53×' but not '1024 × 1024'
 
 
-def text_of(node) -> str:
-    return " ".join(node.get_text(" ").split()).replace("\u2019", "'")
-
-
 def number(text: str) -> float:
     return float(text.replace(",", "").rstrip("%"))
 
@@ -60,10 +57,6 @@ def section(page: BeautifulSoup, heading: str):
         if text_of(h).rstrip("#").strip().endswith(heading):
             return h.find_parent("section")
     raise AssertionError(f"no section {heading!r}")
-
-
-def glued(node) -> list[str]:
-    return [text_of(span) for span in node.select("span.pasted-text")]
 
 
 # --- the page as a whole -------------------------------------------------------------------------
