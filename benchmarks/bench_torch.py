@@ -1,4 +1,4 @@
-"""scratchnet against PyTorch CPU: the same training, timed in one run.
+"""scratchnet against PyTorch CPU: the same training, each implementation in a process of its own.
 
     python benchmarks/bench_torch.py [--epochs 3] [--repeats 3] [--threads N] [--json results.json]
 
@@ -16,66 +16,73 @@ heavy-ball update of scratchnet (v <- mu v - eta g, theta <- theta + v) with v =
 
 What is timed is the training loop alone, as ``History.seconds`` measures it: every step, plus,
 after each epoch, the mean training loss and the accuracy on the 60,000 training images (torch does
-the same). Data loading, initialisation and the final test are outside. Each implementation runs
-``--repeats`` times, interleaved, and the median is reported. Both libraries use the same number of
-threads (NumPy's BLAS through threadpoolctl, torch through torch.set_num_threads).
+the same). Data loading, initialisation and the final test are outside. After its run, each
+implementation also times single steps alone, many times: the best of those short timings is the
+estimate least disturbed by other jobs on a shared machine.
+
+Every run is a fresh Python process (``--worker NAME``), one at a time, the order rotated between
+the ``--repeats`` repeats; the median and the best (fastest) run are reported. Other jobs on a
+shared machine can only add time to a run, never take it away, so the best run is the estimate least
+disturbed by them (Chen & Revels 2016, "Robust benchmarking in noisy environments"), as the peak is
+the best of its products. Two libraries in one process would disturb each
+other: after a parallel product, the worker threads of PyTorch's OpenMP and of NumPy's OpenBLAS keep
+spinning on the cores for a while, waiting for more work, and whichever library runs next finds its
+cores busy. Each process runs ``--threads`` threads (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and
+torch.set_num_threads), and only the torch process imports torch.
 
 FLOPs are counted by scratchnet.perf (one step: forward 2B(784H + 10H), backward 2B(784H + 2*10H),
 no gradient for the pixels; plus elementwise work and the update; plus one forward pass over the
 training set per epoch) and divided by the median time. The peak is this machine's best float32
 matrix product, scratchnet.perf.matmul_peak_gflops (best of 20 at 2048 x 2048 and of 50 at
-1024 x 1024, before and after the runs), with the same threads. Each step is also timed alone,
-many times, interleaved between the implementations: the best of those short timings is the
-estimate least disturbed by other jobs on a shared machine.
+1024 x 1024), measured in a process of its own before and after the runs, with the same threads.
 PyTorch is optional: without it the comparison is reported as not run.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 from scratchnet import data, fast, model, perf, train
 
-try:
-    import torch
-except ImportError:
-    torch = None
-
-try:
-    from threadpoolctl import threadpool_info, threadpool_limits
-except ImportError:
-    threadpool_info = threadpool_limits = None
-
 HIDDEN, BATCH, LR, MOMENTUM, L2, SEED = 256, 128, 0.05, 0.9, 1e-4, 0
 PEAK_REPEATS = 20
 STEP_SAMPLES = 200
+IMPLEMENTATIONS = ("scratchnet", "fast", "torch")
 NOT_RUN = "PyTorch not installed: comparison not run"
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def limit_threads(threads: int):
-    """Hold NumPy's BLAS (and torch) to ``threads`` threads; returns the threadpoolctl context."""
-    if torch is not None:
-        torch.set_num_threads(threads)
-    if threadpool_limits is None:
-        return None
-    return threadpool_limits(limits=threads, user_api="blas")
+def torch_installed() -> bool:
+    """Whether ``import torch`` would find PyTorch (without importing it: that takes seconds)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
 
 
-def load_fashion_mnist():
-    """All 60,000 training and the 10,000 official test images, float32 (n, 784) in [0, 1]."""
+def load_fashion_mnist(rows: int | None = None):
+    """The first ``rows`` (default all 60,000) training images and the 10,000 official test
+    images, float32 (n, 784) in [0, 1]."""
     ds = data.load("fashion-mnist")
     if not ds.official:
         sys.exit(f"need the official Fashion-MNIST files, found only {ds.location}")
-    return (data.scale(ds.train_images), ds.train_labels.astype(np.int64),
-            data.scale(ds.test_images), ds.test_labels.astype(np.int64), ds)
+    X, y = data.scale(ds.train_images), ds.train_labels.astype(np.int64)
+    return (X[:rows], y[:rows], data.scale(ds.test_images), ds.test_labels.astype(np.int64), ds)
+
+
+# --- inside a worker process: one implementation ---------------------------------------------------
 
 
 def run_scratchnet(sgd, X, y, X_test, y_test, epochs: int) -> dict:
@@ -87,8 +94,9 @@ def run_scratchnet(sgd, X, y, X_test, y_test, epochs: int) -> dict:
             "test_accuracy": train.accuracy_of(params, X_test, y_test), "params": params}
 
 
-def run_torch(X, y, X_test, y_test, epochs: int) -> dict:
-    """The same training in PyTorch: same initial weights, minibatch order and history work."""
+def torch_net():
+    """784-256-10 in PyTorch from scratchnet's initial weights, and its SGD optimiser."""
+    import torch
     params0 = model.init_he(HIDDEN, np.random.default_rng(SEED))
     layer1, layer2 = torch.nn.Linear(784, HIDDEN), torch.nn.Linear(HIDDEN, 10)
     with torch.no_grad():                       # nn.Linear keeps W^T: (out, in)
@@ -100,6 +108,13 @@ def run_torch(X, y, X_test, y_test, epochs: int) -> dict:
     optimiser = torch.optim.SGD([{"params": [layer1.weight, layer2.weight], "weight_decay": L2},
                                  {"params": [layer1.bias, layer2.bias], "weight_decay": 0.0}],
                                 lr=LR, momentum=MOMENTUM)
+    return net, optimiser
+
+
+def run_torch(X, y, X_test, y_test, epochs: int) -> dict:
+    """The same training in PyTorch: same initial weights, minibatch order and history work."""
+    import torch
+    net, optimiser = torch_net()
     loss_fn = torch.nn.CrossEntropyLoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     rng = np.random.default_rng(SEED)
@@ -121,73 +136,115 @@ def run_torch(X, y, X_test, y_test, epochs: int) -> dict:
     with torch.no_grad():
         test_accuracy = float((net(torch.from_numpy(X_test)).argmax(1) == torch.from_numpy(y_test))
                               .double().mean())
+    layer1, layer2 = net[0], net[2]
     params = {"W1": layer1.weight.detach().numpy().T, "b1": layer1.bias.detach().numpy(),
               "W2": layer2.weight.detach().numpy().T, "b2": layer2.bias.detach().numpy()}
     return {"seconds": seconds, "loss": epoch_loss, "test_accuracy": test_accuracy,
             "params": params}
 
 
-def measured_peak(n: int) -> float:
-    """Best float32 matmul GFLOP/s seen: n x n products (best of 20) and 1024 x 1024 (best of 50).
-
-    The shorter products are more likely to find both cores free on a busy machine.
-    """
-    return max(perf.matmul_peak_gflops(n, repeats=PEAK_REPEATS),
-               perf.matmul_peak_gflops(1024, repeats=50))
-
-
-def step_functions(X, y) -> dict:
-    """One training step of each implementation, as a function of the batch's row indices."""
+def step_function(name: str, X, y):
+    """One training step of implementation ``name``, as a function of the batch's row indices."""
     params = model.init_he(HIDDEN, np.random.default_rng(SEED))
-    velocity = {k: np.zeros_like(v) for k, v in params.items()}
-    Y = model.one_hot(y)
+    if name == "scratchnet":
+        velocity = {k: np.zeros_like(v) for k, v in params.items()}
+        Y = model.one_hot(y)
 
-    def readable(idx):                  # the body of train.sgd's loop
-        nonlocal params, velocity
-        cache = model.forward(params, X[idx])
-        grads = train.l2_gradient(params, model.backward(params, cache, Y[idx]), L2)
-        params, velocity = train.momentum_step(params, grads, velocity, LR, MOMENTUM)
-        return model.cross_entropy(cache["Z2"], Y[idx])
+        def readable(idx):                  # the body of train.sgd's loop
+            nonlocal params, velocity
+            cache = model.forward(params, X[idx])
+            grads = train.l2_gradient(params, model.backward(params, cache, Y[idx]), L2)
+            params, velocity = train.momentum_step(params, grads, velocity, LR, MOMENTUM)
+            return model.cross_entropy(cache["Z2"], Y[idx])
 
-    fast_params = {k: v.copy() for k, v in params.items()}
-    ws = fast.allocate(fast_params, BATCH)
-    steps = {"scratchnet": readable,
-             "fast": lambda idx: fast.train_step(fast_params, X, y, idx, ws, LR, MOMENTUM, L2)}
-    if torch is not None:
-        net = torch.nn.Sequential(torch.nn.Linear(784, HIDDEN), torch.nn.ReLU(),
-                                  torch.nn.Linear(HIDDEN, 10))
-        optimiser = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=L2)
-        loss_fn, Xt, yt = torch.nn.CrossEntropyLoss(), torch.from_numpy(X), torch.from_numpy(y)
+        return readable
+    if name == "fast":
+        ws = fast.allocate(params, BATCH)
+        return lambda idx: fast.train_step(params, X, y, idx, ws, LR, MOMENTUM, L2)
+    import torch
+    net, optimiser = torch_net()
+    loss_fn, Xt, yt = torch.nn.CrossEntropyLoss(), torch.from_numpy(X), torch.from_numpy(y)
 
-        def torch_step(idx):
-            it = torch.from_numpy(idx)
-            optimiser.zero_grad()
-            loss = loss_fn(net(Xt[it]), yt[it])
-            loss.backward()
-            optimiser.step()
-            return loss.detach()
+    def torch_step(idx):
+        it = torch.from_numpy(idx)
+        optimiser.zero_grad()
+        loss = loss_fn(net(Xt[it]), yt[it])
+        loss.backward()
+        optimiser.step()
+        return loss.detach()
 
-        steps["torch"] = torch_step
-    return steps
+    return torch_step
 
 
-def time_steps(X, y, n_steps: int) -> dict:
-    """Seconds per step, each step timed alone, implementations interleaved step by step.
-
-    The best (minimum) of many short timings is hardly touched by other jobs on the machine,
-    unlike the wall time of a whole run: it estimates the time of an undisturbed step.
-    """
-    steps = step_functions(X, y)
-    rng = np.random.default_rng(SEED)
-    times = {name: [] for name in steps}
+def time_steps(name: str, X, y, n_steps: int) -> list[float]:
+    """Seconds of each of ``n_steps`` single steps (after 10 that warm up), each timed alone."""
+    step, rng, times = step_function(name, X, y), np.random.default_rng(SEED), []
     for i in range(n_steps + 10):
         idx = rng.choice(len(X), BATCH, replace=False)
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step(idx)
-            if i >= 10:                   # the first 10 steps warm up
-                times[name].append(time.perf_counter() - start)
-    return {name: {"best": min(t), "median": statistics.median(t)} for name, t in times.items()}
+        start = time.perf_counter()
+        step(idx)
+        if i >= 10:
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def blas_info():
+    """What threadpoolctl says about NumPy's BLAS, or why it cannot say."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    return [b for b in threadpool_info() if b["user_api"] == "blas"]
+
+
+def worker(name: str, epochs: int, threads: int, peak_size: int, rows: int | None,
+           result: Path) -> None:
+    """The body of ``--worker NAME``: one run of one implementation (or the peak), its results
+    written to ``result`` (JSON) and its weights next to it (``.npz``)."""
+    if name == "peak":
+        out = {"peak_gflops": max(perf.matmul_peak_gflops(peak_size, repeats=PEAK_REPEATS),
+                                  perf.matmul_peak_gflops(1024, repeats=50)),
+               "blas": blas_info()}
+        result.write_text(json.dumps(out, default=str))
+        return
+    X, y, X_test, y_test, ds = load_fashion_mnist(rows)
+    if name == "torch":
+        import torch
+        torch.set_num_threads(threads)
+        run = run_torch(X, y, X_test, y_test, epochs)
+        version = torch.__version__
+    else:
+        run = run_scratchnet(train.sgd if name == "scratchnet" else fast.sgd_fast,
+                             X, y, X_test, y_test, epochs)
+        version = np.__version__
+    np.savez(result.with_suffix(".npz"), **run.pop("params"))
+    run.update(step_times=time_steps(name, X, y, STEP_SAMPLES), version=version,
+               source=ds.source, train_images=len(X), test_images=len(X_test), pid=os.getpid(),
+               torch_imported="torch" in sys.modules)
+    result.write_text(json.dumps(run))
+
+
+# --- the parent: every run in a process of its own -------------------------------------------------
+
+
+def run_worker(name: str, args, folder: Path, tag: str) -> dict:
+    """Run ``--worker name`` in a fresh Python process with ``args.threads`` threads."""
+    result = folder / f"{name}-{tag}.json"
+    env = dict(os.environ, **{v: str(args.threads) for v in THREAD_VARIABLES})
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", name,
+               "--epochs", str(args.epochs), "--threads", str(args.threads),
+               "--peak-size", str(args.peak_size), "--result", str(result)]
+    if args.rows:
+        command += ["--rows", str(args.rows)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0 or not result.is_file():
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        sys.exit(f"bench_torch.py: the {name} run failed: {tail[0]}")
+    out = json.loads(result.read_text())
+    if result.with_suffix(".npz").is_file():
+        with np.load(result.with_suffix(".npz")) as weights:
+            out["params"] = {k: weights[k] for k in weights.files}
+    return out
 
 
 def max_weight_difference(a: dict, b: dict) -> float:
@@ -195,78 +252,73 @@ def max_weight_difference(a: dict, b: dict) -> float:
     return max(float(np.abs(a[k] - b[k]).max()) for k in a)
 
 
-def benchmark(epochs: int, repeats: int, threads: int, peak_size: int) -> dict:
-    """Run every implementation ``repeats`` times (interleaved) and summarise."""
-    X, y, X_test, y_test, ds = load_fashion_mnist()
-    runners = {"scratchnet": lambda: run_scratchnet(train.sgd, X, y, X_test, y_test, epochs),
-               "fast": lambda: run_scratchnet(fast.sgd_fast, X, y, X_test, y_test, epochs)}
-    if torch is not None:
-        runners["torch"] = lambda: run_torch(X, y, X_test, y_test, epochs)
-    with limit_threads(threads) or _nothing():
-        blas = threadpool_info() if threadpool_info else "threadpoolctl not installed"
-        peak = measured_peak(peak_size)
-        runs = {name: [] for name in runners}
-        for r in range(repeats):
-            names = list(runners)
+def benchmark(args) -> dict:
+    """Run every implementation ``args.repeats`` times, each in its own process, and summarise."""
+    names = [n for n in IMPLEMENTATIONS if n != "torch" or torch_installed()]
+    with tempfile.TemporaryDirectory(prefix="bench_torch-") as tmp:
+        folder = Path(tmp)
+        before = run_worker("peak", args, folder, "before")
+        runs = {name: [] for name in names}
+        for r in range(args.repeats):
             for name in names[r % len(names):] + names[:r % len(names)]:   # rotate the order
-                runs[name].append(runners[name]())
-                print(f"  repeat {r + 1}/{repeats} {name:10s} {runs[name][-1]['seconds']:7.2f} s",
-                      flush=True)
-        steps = time_steps(X, y, STEP_SAMPLES)
-        peak_after = measured_peak(peak_size)
-    flops = epochs * perf.flops_per_epoch(len(X), BATCH, HIDDEN, evaluated_rows=len(X))
-    results = {}
+                runs[name].append(run_worker(name, args, folder, str(r)))
+                print(f"  repeat {r + 1}/{args.repeats} {name:10s} "
+                      f"{runs[name][-1]['seconds']:7.2f} s", flush=True)
+        after = run_worker("peak", args, folder, "after")
+    first = runs["fast"][0]
+    n, epochs = first["train_images"], args.epochs
+    flops = epochs * perf.flops_per_epoch(n, BATCH, HIDDEN, evaluated_rows=n)
+    peak = max(before["peak_gflops"], after["peak_gflops"])
+    step_flops = perf.flops_per_step(BATCH, HIDDEN)
+    results, steps = {}, {}
     for name, rs in runs.items():
         seconds = statistics.median(r["seconds"] for r in rs)
-        results[name] = {"seconds_median": seconds, "seconds_best": min(r["seconds"] for r in rs),
+        best = min(r["seconds"] for r in rs)
+        results[name] = {"seconds_median": seconds, "seconds_best": best,
                          "seconds_all": [r["seconds"] for r in rs],
                          "gflops_per_s": flops / seconds / 1e9,
-                         "percent_of_peak": 100 * flops / seconds / 1e9 / max(peak, peak_after),
-                         "test_accuracy": rs[0]["test_accuracy"], "final_loss": rs[0]["loss"]}
-    out = {"workload": {"dataset": "fashion-mnist", "source": ds.source, "train_images": len(X),
-                        "test_images": len(X_test), "layers": [784, HIDDEN, 10],
-                        "batch_size": BATCH,
-                        "epochs": epochs, "lr": LR, "momentum": MOMENTUM, "l2": L2,
-                        "schedule": "constant", "seed": SEED, "flops": flops,
-                        "flops_per_step": perf.flops_per_step(BATCH, HIDDEN)},
-           "machine": {"cpu_count": os.cpu_count(), "threads": threads,
-                       "processor": platform.processor() or platform.machine(),
-                       "load_average": os.getloadavg(), "numpy": np.__version__,
-                       "torch": torch.__version__ if torch is not None else None, "blas": blas},
-           "peak_gflops": max(peak, peak_after), "peak_gflops_before_after": [peak, peak_after],
-           "repeats": repeats, "results": results, "torch_run": torch is not None}
-    peak_best = out["peak_gflops"]
-    for name, t in steps.items():
-        t["gflops_per_s_best"] = perf.flops_per_step(BATCH, HIDDEN) / t["best"] / 1e9
-        t["percent_of_peak_best"] = 100 * t["gflops_per_s_best"] / peak_best
-        if torch is not None:
+                         "percent_of_peak": 100 * flops / seconds / 1e9 / peak,
+                         "gflops_per_s_best": flops / best / 1e9,
+                         "percent_of_peak_best": 100 * flops / best / 1e9 / peak,
+                         "test_accuracy": rs[0]["test_accuracy"], "final_loss": rs[0]["loss"],
+                         "processes": [r["pid"] for r in rs],
+                         "torch_imported": any(r["torch_imported"] for r in rs)}
+        times = [t for r in rs for t in r["step_times"]]
+        steps[name] = {"best": min(times), "median": statistics.median(times)}
+        steps[name]["gflops_per_s_best"] = step_flops / steps[name]["best"] / 1e9
+        steps[name]["percent_of_peak_best"] = 100 * steps[name]["gflops_per_s_best"] / peak
+    torch_run = "torch" in runs
+    if torch_run:
+        for name, t in steps.items():
             t["ratio_to_torch_best"] = t["best"] / steps["torch"]["best"]
-    out["single_steps"] = steps
-    out["fast_matches_readable"] = max_weight_difference(runs["scratchnet"][0]["params"],
-                                                         runs["fast"][0]["params"])
-    if torch is not None:
-        t = results["torch"]["seconds_median"]
+    out = {"workload": {"dataset": "fashion-mnist", "source": first["source"], "train_images": n,
+                        "test_images": first["test_images"], "layers": [784, HIDDEN, 10],
+                        "batch_size": BATCH, "epochs": epochs, "lr": LR, "momentum": MOMENTUM,
+                        "l2": L2, "schedule": "constant", "seed": SEED, "flops": flops,
+                        "flops_per_step": step_flops},
+           "machine": {"cpu_count": os.cpu_count(), "threads": args.threads,
+                       "processor": platform.processor() or platform.machine(),
+                       "load_average": os.getloadavg(), "numpy": first["version"],
+                       "torch": runs["torch"][0]["version"] if torch_run else None,
+                       "blas": before["blas"]},
+           "peak_gflops": peak,
+           "peak_gflops_before_after": [before["peak_gflops"], after["peak_gflops"]],
+           "repeats": args.repeats, "results": results, "single_steps": steps,
+           "one_process_per_run": True, "torch_run": torch_run,
+           "fast_matches_readable": max_weight_difference(runs["scratchnet"][0]["params"],
+                                                          first["params"])}
+    if torch_run:
+        t, best = results["torch"]["seconds_median"], results["torch"]["seconds_best"]
         out["ratio_to_torch"] = {name: results[name]["seconds_median"] / t
                                  for name in ("scratchnet", "fast")}
-        best = results["torch"]["seconds_best"]
         out["ratio_to_torch_best"] = {name: results[name]["seconds_best"] / best
                                       for name in ("scratchnet", "fast")}
         out["torch_vs_fast_max_weight_difference"] = max_weight_difference(
-            runs["torch"][0]["params"], runs["fast"][0]["params"])
+            runs["torch"][0]["params"], first["params"])
     else:
         out["ratio_to_torch"] = None
         out["note"] = NOT_RUN
     return out
-
-
-class _nothing:
-    """A do-nothing context manager (when threadpoolctl is missing)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def report(out: dict) -> None:
@@ -274,19 +326,21 @@ def report(out: dict) -> None:
     w = out["workload"]
     print(f"\n784-{HIDDEN}-10, batch {w['batch_size']}, {w['epochs']} epoch(s) on "
           f"{w['train_images']:,} "
-          f"Fashion-MNIST images, {out['machine']['threads']} threads, median of {out['repeats']}")
+          f"Fashion-MNIST images, {out['machine']['threads']} threads, {out['repeats']} run(s) each, "
+          "one process per run")
     print(f"float32 matmul peak (measured): {out['peak_gflops']:.1f} GFLOP/s; "
           f"work: {w['flops'] / 1e9:.1f} GFLOP ({w['flops_per_step'] / 1e6:.1f} MFLOP per step)")
-    print(f"{'':12s}{'median s':>9s}{'best s':>8s}{'GFLOP/s':>9s}{'% peak':>8s}{'test acc':>10s}"
-          f"{'vs torch':>10s}{'(best)':>8s}")
+    print(f"{'':12s}{'median s':>9s}{'% peak':>8s}{'vs torch':>9s}{'best s':>8s}{'GFLOP/s':>9s}"
+          f"{'% peak':>8s}{'vs torch':>9s}{'test acc':>10s}")
     for name, r in out["results"].items():
-        ratios = ""
+        median_ratio = best_ratio = ""
         if out["ratio_to_torch"] and name != "torch":
-            ratios = f"{out['ratio_to_torch'][name]:9.2f}x{out['ratio_to_torch_best'][name]:7.2f}x"
-        print(f"{name:12s}{r['seconds_median']:9.2f}{r['seconds_best']:8.2f}"
-              f"{r['gflops_per_s']:9.1f}"
-              f"{r['percent_of_peak']:8.1f}{r['test_accuracy']:10.4f}{ratios}")
-    print(f"one step alone (batch {w['batch_size']}), {STEP_SAMPLES} steps each, interleaved:")
+            median_ratio = f"{out['ratio_to_torch'][name]:.2f}x"
+            best_ratio = f"{out['ratio_to_torch_best'][name]:.2f}x"
+        print(f"{name:12s}{r['seconds_median']:9.2f}{r['percent_of_peak']:8.1f}{median_ratio:>9s}"
+              f"{r['seconds_best']:8.2f}{r['gflops_per_s_best']:9.1f}"
+              f"{r['percent_of_peak_best']:8.1f}{best_ratio:>9s}{r['test_accuracy']:10.4f}")
+    print(f"one step alone (batch {w['batch_size']}), {STEP_SAMPLES} steps per run:")
     for name, t in out["single_steps"].items():
         ratio = f"{t['ratio_to_torch_best']:6.2f}x torch" if "ratio_to_torch_best" in t else ""
         print(f"  {name:10s} best {t['best'] * 1e6:7.0f} us  median {t['median'] * 1e6:7.0f} us  "
@@ -312,11 +366,18 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--peak-size", type=int, default=2048)
+    parser.add_argument("--rows", type=int, default=None,
+                        help="train on the first ROWS images only (a quick check, not a benchmark)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument("--worker", choices=("peak", *IMPLEMENTATIONS), help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if torch is None:
+    if args.worker:
+        worker(args.worker, args.epochs, args.threads, args.peak_size, args.rows, args.result)
+        return
+    if not torch_installed():
         print(NOT_RUN)
-    out = benchmark(args.epochs, args.repeats, args.threads, args.peak_size)
+    out = benchmark(args)
     report(out)
     if args.json:
         with open(args.json, "w") as f:
