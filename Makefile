@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup data book book-student test bench clean
+.PHONY: setup data book book-student test bench targets clean
 
 setup: $(STAMP) data
 
@@ -37,6 +37,10 @@ test: setup
 bench: setup
 	$(BIN)/python -m pip install --quiet -r requirements-bench.lock
 	$(BIN)/python benchmarks/bench_torch.py
+
+# The accuracy and time targets, checked with `scratchnet train`'s defaults (about 2 minutes).
+targets: setup
+	$(BIN)/python benchmarks/check_targets.py
 
 clean:
 	rm -rf _build

@@ -60,18 +60,42 @@ def test_the_class_names_of_the_dataset_are_shown(page):
         assert name in text, name
 
 
-def test_glued_test_accuracy_is_judged_against_the_target_and_agrees_with_dev(page):
-    values = glued_in_paragraph(page, "The 784-")
-    hidden, n_params, epochs, seconds, train_acc, dev_acc, test_acc = values[:7]
-    assert int(hidden) == RECOMMENDED["fashion-mnist"].hidden
-    assert int(epochs) == RECOMMENDED["fashion-mnist"].epochs
+def test_the_dev_run_is_the_recommended_configuration_on_the_training_images(page):
+    values = glued_in_paragraph(page, "Trained on the")
+    n_train, hidden, n_params, train_acc, dev_acc, epochs, seconds = values[:7]
+    config = RECOMMENDED["fashion-mnist"]
+    splits = data.split_indices(data.load("fashion-mnist"), seed=0)
+    assert int(n_train.replace(",", "")) == len(splits[0])
+    assert int(hidden) == config.hidden and int(epochs) == config.epochs
+    H = config.hidden
+    assert int(n_params.replace(",", "")) == 784 * H + H + H * 10 + 10
     assert float(seconds) > 0
-    train_acc, dev_acc, test_acc = map(percent, (train_acc, dev_acc, test_acc))
+    assert percent(train_acc) >= percent(dev_acc) - 0.01   # no sign of training on dev
+
+
+def test_the_final_fit_is_judged_against_the_target_and_agrees_with_dev(page):
+    n_all, seconds, train_acc, test_acc, n_test, se, target, verdict = glued_in_paragraph(
+        page, "The final fit trained on")[:8]
+    dataset = data.load("fashion-mnist")
+    assert int(n_all.replace(",", "")) == len(dataset.train_labels)   # train + dev: all of it
+    assert int(n_test.replace(",", "")) == len(dataset.test_labels)
+    assert float(seconds) > 0 and percent(target) == TARGET
+    test_acc = percent(test_acc)
     assert test_acc > 0.88, f"official test accuracy {test_acc:.2%}: the network did not learn"
+    dev_acc = percent(glued_in_paragraph(page, "Trained on the")[4])
     assert abs(dev_acc - test_acc) < 0.02          # dev chose well: it predicts the test accuracy
-    assert train_acc >= dev_acc - 0.01             # no sign of training on the held-out sets
+    assert float(se) == pytest.approx(100 * (test_acc * (1 - test_acc) / 10_000) ** 0.5, abs=0.01)
     # the page's verdict on the 90% target is computed, never claimed: it must match the number
-    assert ("reaches" if test_acc >= TARGET else "misses") in values
+    assert verdict == ("reaches" if test_acc >= TARGET else "misses")
+
+
+def test_the_dev_run_comparison_on_test_is_computed(page):
+    dev_run_test, gain, reading = glued_in_paragraph(page, "For comparison")[:3]
+    final_test = percent(glued_in_paragraph(page, "The final fit trained on")[3])
+    assert float(gain) == pytest.approx(100 * (final_test - percent(dev_run_test)), abs=0.011)
+    se = 100 * (final_test * (1 - final_test) / 10_000) ** 0.5
+    if abs(abs(float(gain)) - 2 * se) > 0.02:        # away from the edge, where rounding decides
+        assert ("within two standard errors" in reading) == (abs(float(gain)) < 2 * se)
 
 
 def test_page_says_which_source_it_used_and_that_it_is_the_official_test_set(page):
@@ -106,7 +130,7 @@ def test_cli_trains_fashion_with_the_recommended_config(monkeypatch):
     seen = {}
 
     def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
-        seen["config"] = config
+        seen.update(config=config, n=len(y), X_dev=X_dev)
         params = train.init_params(config)
         return params, train.History(seconds=0.0)
 
@@ -116,6 +140,42 @@ def test_cli_trains_fashion_with_the_recommended_config(monkeypatch):
     assert cli.main(["train", "--dataset", "fashion-mnist", "--no-progress", "--out",
                      "/dev/null"]) == 0
     assert seen["config"] == RECOMMENDED["fashion-mnist"]
+    splits = data.split(_tiny_dataset("fashion-mnist", np), seed=0)
+    if RECOMMENDED["fashion-mnist"].include_dev:        # the final fit: train + dev, no dev left
+        assert seen["n"] == len(splits.train.y) + len(splits.dev.y) and seen["X_dev"] is None
+    else:
+        assert seen["n"] == len(splits.train.y) and seen["X_dev"] is not None
+
+
+def test_cli_final_fit_reports_no_dev_accuracy_and_can_be_turned_off(monkeypatch, capsys):
+    import json
+
+    import numpy as np
+
+    from scratchnet import checkpoint, train
+
+    seen = {}
+
+    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
+        seen.update(config=config, n=len(y), X_dev=X_dev)
+        return train.init_params(config), train.History(seconds=0.0)
+
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
+    monkeypatch.setattr(data, "load", lambda name: _tiny_dataset(name, np))
+    splits = data.split(_tiny_dataset("fashion-mnist", np), seed=0)
+    for flag, include in (("--include-dev", True), ("--no-include-dev", False)):
+        assert cli.main(["train", "--dataset", "fashion-mnist", flag, "--no-progress", "--json",
+                         "--out", "/dev/null"]) == 0
+        result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert seen["config"].include_dev is include
+        assert result["config"]["include_dev"] is include
+        if include:
+            assert result["dev_accuracy"] is None and seen["X_dev"] is None
+            assert result["n_train"] == len(splits.train.y) + len(splits.dev.y)
+        else:
+            assert 0 <= result["dev_accuracy"] <= 1 and seen["X_dev"] is not None
+            assert result["n_train"] == len(splits.train.y)
 
 
 def test_cli_options_override_only_what_they_name(monkeypatch):

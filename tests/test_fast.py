@@ -42,6 +42,20 @@ def test_fast_path_gives_the_readable_paths_weights_bit_for_bit(kw):
     assert hb.train_accuracy == ha.train_accuracy and hb.dev_accuracy == ha.dev_accuracy
 
 
+@pytest.mark.parametrize("train", [sgd, fast.sgd_fast], ids=["sgd", "sgd_fast"])
+def test_train_eval_rows_measures_the_first_rows_and_leaves_the_weights_alone(train):
+    X, y = toy_data()
+    p0 = init_he(32, np.random.default_rng(1))
+    kw = SETTINGS[0] | dict(epochs=2, seed=7)
+    full, h_full = train(p0, X, y, **kw)
+    part, h_part = train(p0, X, y, train_eval_rows=40, **kw)
+    for k in NAMES:
+        assert np.array_equal(full[k], part[k]), k
+    assert h_full.train_accuracy[-1] == accuracy_of(full, X, y)
+    assert h_part.train_accuracy[-1] == accuracy_of(full, X[:40], y[:40])
+    assert h_part.loss == h_full.loss
+
+
 def test_fast_path_matches_in_float64_too():
     X, y = toy_data()
     X = X.astype(np.float64)

@@ -12,7 +12,7 @@ from quick_model import QUICK_CONFIG, mnist_splits, quick_model
 from scratchnet.model import backward, forward, init_uniform, one_hot
 from scratchnet.train import (SEED_CONFIG, History, TrainConfig, accuracy_of, gradient_descent,
                               gradient_descent_step, init_params, l2_gradient, learning_rate,
-                              minibatches, momentum_step, sgd, train)
+                              minibatches, momentum_step, sgd, train, training_rows)
 
 NAMES = ("W1", "b1", "W2", "b2")
 
@@ -237,6 +237,33 @@ def test_history_dev_accuracy_is_nan_without_dev_data():
     X, y = toy_data(n=64)
     _, h = sgd(init_params(SMALL_SGD), X, y, epochs=2, batch_size=32)
     assert all(math.isnan(a) for a in h.dev_accuracy)
+
+
+def test_early_stopping_without_dev_rows_is_refused():
+    X, y = toy_data(n=64)
+    with pytest.raises(ValueError, match="dev"):
+        sgd(init_params(SMALL_SGD), X, y, epochs=2, batch_size=32, patience=1)
+
+
+# --- which rows a run trains on ---------------------------------------------------------------
+
+
+def test_a_run_trains_on_the_train_split_and_reports_the_dev_split():
+    s = mnist_splits()
+    X, y, X_dev, y_dev = training_rows(SMALL_SGD, s)
+    assert X is s.train.X and y is s.train.y and X_dev is s.dev.X and y_dev is s.dev.y
+
+
+def test_the_final_fit_trains_on_train_then_dev_and_reports_no_dev_rows():
+    s = mnist_splits()
+    X, y, X_dev, y_dev = training_rows(replace(SMALL_SGD, include_dev=True), s)
+    n_train, n_dev = len(s.train.y), len(s.dev.y)
+    assert X.shape == (n_train + n_dev, 784) and y.shape == (n_train + n_dev,)
+    assert np.array_equal(X[:n_train], s.train.X) and np.array_equal(X[n_train:], s.dev.X)
+    assert np.array_equal(y[:n_train], s.train.y) and np.array_equal(y[n_train:], s.dev.y)
+    assert X_dev is None and y_dev is None
+    test_rows = {row.tobytes() for row in s.test.X}
+    assert not any(row.tobytes() in test_rows for row in X)     # the test split stays out
 
 
 def test_gradient_descent_records_every_tenth_iteration_and_the_last():

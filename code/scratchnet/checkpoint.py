@@ -121,7 +121,7 @@ def train_or_load(config, splits, cache_dir=None, progress: bool = False):
     """``train.train(config, ...)`` on ``splits``, or its saved result when the same run was done
     before (same :func:`run_key`). Returns (params, history), identical bit for bit either way."""
     from scratchnet.sources import cache_dir as data_cache_dir
-    from scratchnet.train import History, train
+    from scratchnet.train import History, train, training_rows
 
     folder = Path(cache_dir) if cache_dir is not None else Path(data_cache_dir()) / "runs"
     path = folder / f"{run_key(config, splits)}.npz"
@@ -131,8 +131,7 @@ def train_or_load(config, splits, cache_dir=None, progress: bool = False):
             return params, History(**meta["history"])
         except (ModelFileError, KeyError, TypeError):
             path.unlink(missing_ok=True)       # a damaged cache entry is retrained, not trusted
-    params, history = train(config, splits.train.X, splits.train.y, splits.dev.X, splits.dev.y,
-                            progress=progress)
+    params, history = train(config, *training_rows(config, splits), progress=progress)
     save(path, params, {"config": config.to_dict(), "seed": config.seed,
                         "history": history.to_dict()})
     return params, history

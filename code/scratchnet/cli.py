@@ -45,41 +45,45 @@ def cmd_train(args) -> int:
     from scratchnet import checkpoint, data
     from scratchnet.evaluate import report
     from scratchnet.model import predict_proba
-    from scratchnet.train import RECOMMENDED, train
+    from scratchnet.train import RECOMMENDED, train, training_rows
 
     config = RECOMMENDED[args.dataset]
     overrides = {"hidden": args.hidden, "epochs": args.epochs, "batch_size": args.batch_size,
-                 "lr": args.lr, "seed": args.seed}
+                 "lr": args.lr, "seed": args.seed, "include_dev": args.include_dev}
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     dataset = data.load(args.dataset)
     splits = data.split(dataset, seed=config.seed)
     say = print if not args.json else (lambda *a, **k: print(*a, **k, file=sys.stderr))
     say(f"data: {dataset.name} from {dataset.source} ({dataset.location})")
     say(f"      {splits.description}")
+    X, y, X_dev, y_dev = training_rows(config, splits)
+    if config.include_dev:
+        say(f"      final fit: training on train + dev ({len(y):,} images); no dev accuracy")
     say(f"model: 784-{config.hidden}-10, {config.init} init, {config.optimizer}, "
         f"{config.epochs} {'iterations' if config.optimizer == 'gd' else 'epochs'}, "
         f"lr {config.lr}, seed {config.seed}")
-    params, history = train(config, splits.train.X, splits.train.y, splits.dev.X, splits.dev.y,
-                            progress=not args.no_progress)
-    metrics = {name: report(predict_proba(params, s.X.astype(config.dtype)), s.y)["accuracy"]
-               for name, s in (("train", splits.train), ("dev", splits.dev), ("test", splits.test))}
+    params, history = train(config, X, y, X_dev, y_dev, progress=not args.no_progress)
+    parts = [("train", X, y), ("dev", X_dev, y_dev), ("test", splits.test.X, splits.test.y)]
+    metrics = {name: report(predict_proba(params, Xs.astype(config.dtype)), ys)["accuracy"]
+               if Xs is not None else None for name, Xs, ys in parts}
     out = Path(args.out or f"models/{dataset.name}.npz")
     checkpoint.save(out, params, {
         "dataset": {"name": dataset.name, "source": dataset.source, "official": dataset.official,
-                    "splits": splits.description, "class_names": list(dataset.class_names)},
+                    "splits": splits.description, "class_names": list(dataset.class_names),
+                    "trained_on": len(y)},
         "config": config.to_dict(), "seed": config.seed,
         "metrics": {f"{k}_accuracy": v for k, v in metrics.items()},
         "train_seconds": history.seconds})
-    say(f"trained in {history.seconds:.1f} s: train {metrics['train']:.2%}, "
-        f"dev {metrics['dev']:.2%}, held-out test {metrics['test']:.2%} "
-        f"({len(splits.test.y)} images)")
+    dev = f"dev {metrics['dev']:.2%}" if metrics["dev"] is not None else "dev (trained on)"
+    say(f"trained in {history.seconds:.1f} s: train {metrics['train']:.2%}, {dev}, "
+        f"held-out test {metrics['test']:.2%} ({len(splits.test.y)} images)")
     say(f"saved {out}")
     if args.json:
         print(json.dumps({"dataset": dataset.name, "source": dataset.source,
                           "config": config.to_dict(), "train_seconds": history.seconds,
                           "train_accuracy": metrics["train"], "dev_accuracy": metrics["dev"],
-                          "test_accuracy": metrics["test"], "n_test": int(len(splits.test.y)),
-                          "model": str(out)}))
+                          "test_accuracy": metrics["test"], "n_train": int(len(y)),
+                          "n_test": int(len(splits.test.y)), "model": str(out)}))
     return 0
 
 
@@ -145,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=positive_int)
     t.add_argument("--lr", type=positive_float, help="learning rate")
     t.add_argument("--seed", type=non_negative_int)
+    t.add_argument("--include-dev", action=argparse.BooleanOptionalAction, default=None,
+                   help="train on train + dev (the final fit; default: as the dataset's "
+                        "recommended configuration says)")
     t.add_argument("--out", help="where to save the model (default models/DATASET.npz)")
     t.add_argument("--json", action="store_true", help="end with one JSON line of results")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -165,7 +165,7 @@ def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 204
 def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20,
              batch_size: int = 64, lr: float = 0.1, momentum: float = 0.9, l2: float = 0.0,
              schedule: str = "cosine", seed: int = 0, X_dev=None, y_dev=None,
-             progress: bool = False) -> tuple[Params, History]:
+             train_eval_rows: int | None = None, progress: bool = False) -> tuple[Params, History]:
     """``scratchnet.train.sgd`` with preallocated buffers and in-place updates: same signature.
 
     The same generator, seeded with ``seed``, draws the same minibatch order; each step does the
@@ -185,7 +185,8 @@ def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20,
         total = sum(train_step(params, X, y, idx, ws, eta, momentum, l2)
                     for idx in minibatches(len(X), batch_size, rng))
         dev = accuracy_fast(params, X_dev, y_dev) if X_dev is not None else math.nan
-        history.record(epoch + 1, total / len(X), accuracy_fast(params, X, y), dev, eta)
+        train_acc = accuracy_fast(params, X[:train_eval_rows], y[:train_eval_rows])
+        history.record(epoch + 1, total / len(X), train_acc, dev, eta)
         bar.update()
         bar.set_postfix(loss=f"{history.loss[-1]:.4f}", dev=f"{dev:.4f}")
     bar.close()
