@@ -74,7 +74,7 @@ def test_the_dev_run_is_the_recommended_configuration_on_the_training_images(pag
 
 
 def test_the_final_fit_is_judged_against_the_target_and_agrees_with_dev(page):
-    n_all, seconds, train_acc, test_acc, n_test, se, target, verdict = glued_in_paragraph(
+    n_all, seconds, train_acc, test_acc, n_test, se, verdict, target = glued_in_paragraph(
         page, "The final fit trained on")[:8]
     dataset = data.load("fashion-mnist")
     assert int(n_all.replace(",", "")) == len(dataset.train_labels)   # train + dev: all of it
