@@ -16,9 +16,11 @@ heavy-ball update of scratchnet (v <- mu v - eta g, theta <- theta + v) with v =
 
 What is timed is the training loop alone, as ``History.seconds`` measures it: every step, plus,
 after each epoch, the mean training loss and the accuracy on the 60,000 training images (torch does
-the same). Data loading, initialisation and the final test are outside. After its run, each
-implementation also times single steps alone, many times: the best of those short timings is the
-estimate least disturbed by other jobs on a shared machine.
+the same). Data loading, initialisation and the final test are outside. Before its run, each
+implementation times single steps alone, many times: the best of those short timings is the
+estimate least disturbed by other jobs on a shared machine, and the steps also warm the process up
+(thread pools started, buffers allocated, caches filled), so that a one-epoch run does not pay for
+what every later epoch gets for free.
 
 Every run is a fresh Python process (``--worker NAME``), one at a time, the order rotated between
 the ``--repeats`` repeats; the median and the best (fastest) run are reported. Other jobs on a
@@ -208,6 +210,7 @@ def worker(name: str, epochs: int, threads: int, peak_size: int, rows: int | Non
         result.write_text(json.dumps(out, default=str))
         return
     X, y, X_test, y_test, ds = load_fashion_mnist(rows)
+    step_times = time_steps(name, X, y, STEP_SAMPLES)   # first: it also warms the process up
     if name == "torch":
         import torch
         torch.set_num_threads(threads)
@@ -218,7 +221,7 @@ def worker(name: str, epochs: int, threads: int, peak_size: int, rows: int | Non
                              X, y, X_test, y_test, epochs)
         version = np.__version__
     np.savez(result.with_suffix(".npz"), **run.pop("params"))
-    run.update(step_times=time_steps(name, X, y, STEP_SAMPLES), version=version,
+    run.update(step_times=step_times, version=version,
                source=ds.source, train_images=len(X), test_images=len(X_test), pid=os.getpid(),
                torch_imported="torch" in sys.modules)
     result.write_text(json.dumps(run))
