@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bs4 import BeautifulSoup
+
+from scratchnet.editions import strip_solutions
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
 
 
 def soup_of(site: Path, name: str) -> BeautifulSoup:
@@ -32,3 +37,19 @@ def glued_in_paragraph(soup: BeautifulSoup, opening: str, containing: str = "") 
         if text.startswith(opening) and containing in text:
             return glued(p)
     raise AssertionError(f"no paragraph starting {opening!r} containing {containing!r}")
+
+
+def exercises() -> list[tuple[str, str, str]]:
+    """(page, label, title) of every exercise in the book's sources, pages in name order, exercises
+    in page order (solutions and ```` ```markdown ```` examples left out)."""
+    found = []
+    opening = re.compile(r"^ {0,3}(?:`{3,}|:{3,})\{exercise(?:-start)?\}[ \t]*(?P<title>.*)\n"
+                         r"(?P<options>(?:[ \t]*:[\w-]+:.*\n)*)", re.MULTILINE)
+    for path in sorted(BOOK.glob("*.md")):
+        text = strip_solutions(path.read_text(encoding="utf-8"))
+        text = re.sub(r"^(`{3,})markdown\n.*?^\1[ \t]*$", "", text, flags=re.M | re.S)
+        for match in opening.finditer(text):
+            label = re.search(r":label:\s*(\S+)", match["options"])
+            if label:
+                found.append((path.stem, label[1], match["title"].strip()))
+    return found

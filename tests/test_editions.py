@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sphinx.search.en import SearchEnglish
 
+from book_support import exercises
 from scratchnet.editions import build_student, split_solutions, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,20 +78,6 @@ def solutions() -> dict[str, list[str]]:
         removed = split_solutions(text, str(path))[1]
         if removed:
             found[path.stem] = removed
-    return found
-
-
-def exercises() -> list[tuple[str, str, str]]:
-    """(page, label, title) of every exercise in the book."""
-    found = []
-    opening = re.compile(r"^ {0,3}(?:`{3,}|:{3,})\{exercise(?:-start)?\}[ \t]*(?P<title>.*)\n"
-                         r"(?P<options>(?:[ \t]*:[\w-]+:.*\n)*)", re.MULTILINE)
-    for path, text in sources().items():
-        text = re.sub(r"^(`{3,})markdown\n.*?^\1[ \t]*$", "", strip_solutions(text), flags=re.M | re.S)
-        for match in opening.finditer(text):
-            label = re.search(r":label:\s*(\S+)", match["options"])
-            if label:
-                found.append((path.stem, label[1], match["title"].strip()))
     return found
 
 
