@@ -22,8 +22,8 @@ def matmul_flops(m: int, k: int, n: int) -> int:
 def matmul_peak_gflops(n: int = 2048, repeats: int = 5, dtype=np.float32, seed: int = 0) -> float:
     """This machine's measured matrix-product speed: best GFLOP/s of ``repeats`` (n, n) @ (n, n).
 
-    A large square product is the best case for BLAS (about n/3 FLOPs per number moved), so it
-    stands for the peak a training loop, made of the same products, can hope to reach.
+    A large square product is the best case for BLAS (2n^3 FLOPs for 3n^2 numbers moved: 2n/3 per
+    number), so it stands for the peak a training loop, made of the same products, can hope to reach.
     """
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((n, n), dtype=dtype)
