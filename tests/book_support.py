@@ -39,6 +39,18 @@ def glued_in_paragraph(soup: BeautifulSoup, opening: str, containing: str = "") 
     raise AssertionError(f"no paragraph starting {opening!r} containing {containing!r}")
 
 
+def assert_figures_are_images_with_alt_text_and_captions(figures, min_alt: int) -> None:
+    """Each figure holds an image with a source, alt text of more than ``min_alt`` characters
+    (spaces at the ends not counted), and a caption."""
+    for figure in figures:
+        img = figure.find("img")
+        name = figure.get("id") or "a figure"
+        assert img is not None and img.get("src"), f"{name}: figure without an image"
+        assert len(img.get("alt", "").strip()) > min_alt, \
+            f"{name} ({img.get('src')}) has no real alt text"
+        assert figure.find("figcaption") is not None, f"{name} has no caption"
+
+
 def exercises() -> list[tuple[str, str, str]]:
     """(page, label, title) of every exercise in the book's sources, pages in name order, exercises
     in page order (solutions and ```` ```markdown ```` examples left out)."""

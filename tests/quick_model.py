@@ -1,12 +1,16 @@
-"""Helpers shared by the test modules (not a test file): the real data and a quickly trained model.
+"""Helpers shared by the test modules (not a test file): the real data, a quickly trained model,
+and small random data with a learnable labelling.
 
-Both are computed once per test session (``functools.cache``) so the suite trains only one model.
+The first two are computed once per test session (``functools.cache``) so the suite trains only one
+model.
 """
 
 from __future__ import annotations
 
 import functools
 import time
+
+import numpy as np
 
 from scratchnet import data
 from scratchnet.train import TrainConfig, train
@@ -33,3 +37,11 @@ def quick_model():
     start = time.process_time()
     params, history = train(QUICK_CONFIG, s.train.X, s.train.y, s.dev.X, s.dev.y)
     return params, history, time.process_time() - start
+
+
+def toy_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n random float32 'images' (n, 784) labelled by a random linear teacher: learnable, fast."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 784)).astype(np.float32)
+    y = (X @ rng.standard_normal((784, 10))).argmax(axis=1)
+    return X, y

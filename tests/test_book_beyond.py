@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from scratchnet import checkpoint, data, model, robustness, train
-from book_support import glued_in_paragraph, soup_of, text_of
+from book_support import (assert_figures_are_images_with_alt_text_and_captions, glued_in_paragraph,
+                          soup_of, text_of)
 
 PAGES = {"training-better": 9, "robustness": 5}      # page -> at least this many figures
 
@@ -45,11 +46,7 @@ def test_beyond_page_has_its_figures_each_with_alt_text_and_a_caption(built_book
     soup = soup_of(built_book, name)
     figures = soup.select("main figure") or soup.select("figure")
     assert len(figures) >= PAGES[name]
-    for fig in figures:
-        img = fig.find("img")
-        assert img is not None and img.get("src"), "figure without an image"
-        assert len(img.get("alt", "").strip()) > 20, f"figure {img.get('src')} has no real alt text"
-        assert fig.find("figcaption") is not None
+    assert_figures_are_images_with_alt_text_and_captions(figures, min_alt=20)
     assert soup.select("div.cell_output"), "no executed outputs"
     assert not soup.select(".output.error, .output.traceback"), "a cell failed"
 

@@ -6,14 +6,18 @@ the target and against each other; class names come from ``scratchnet.data``.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from scratchnet import cli, data
+from scratchnet import checkpoint, cli, data, train
 from scratchnet.train import RECOMMENDED, TrainConfig
-from book_support import glued_in_paragraph, text_of
+from book_support import (assert_figures_are_images_with_alt_text_and_captions, glued_in_paragraph,
+                          text_of)
 
 TARGET = 0.90   # the issue's target on the official Fashion-MNIST test set
 
@@ -47,11 +51,7 @@ def test_every_figure_is_an_image_with_alt_text_and_a_caption(page):
     for name in ("fig-fashion-examples", "fig-fashion-flip", "fig-fashion-history",
                  "fig-fashion-confusion", "fig-fashion-mistakes", "fig-fashion-vs-mnist"):
         assert name in names, f"figure {name} missing"
-    for figure in figures:
-        img = figure.find("img")
-        assert img is not None and img.get("src"), figure.get("id")
-        assert len(img.get("alt", "")) > 40, f"{figure.get('id')} has no real alt text"
-        assert figure.find("figcaption") is not None
+    assert_figures_are_images_with_alt_text_and_captions(figures, min_alt=40)
 
 
 def test_the_class_names_of_the_dataset_are_shown(page):
@@ -120,86 +120,7 @@ def test_recommended_fashion_config_is_a_train_config_that_does_not_flip_digits(
     assert RECOMMENDED["mnist"].flip is False
 
 
-def test_cli_trains_fashion_with_the_recommended_config(monkeypatch):
-    """``scratchnet train --dataset fashion-mnist`` passes RECOMMENDED["fashion-mnist"] to
-    ``train.train`` unchanged (training itself is replaced by a stub that records its config)."""
-    import numpy as np
-
-    from scratchnet import checkpoint, train
-
-    seen = {}
-
-    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
-        seen.update(config=config, n=len(y), X_dev=X_dev)
-        params = train.init_params(config)
-        return params, train.History(seconds=0.0)
-
-    monkeypatch.setattr(train, "train", fake_train)
-    monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
-    monkeypatch.setattr(data, "load", lambda name: _tiny_dataset(name, np))
-    assert cli.main(["train", "--dataset", "fashion-mnist", "--no-progress", "--out",
-                     "/dev/null"]) == 0
-    assert seen["config"] == RECOMMENDED["fashion-mnist"]
-    splits = data.split(_tiny_dataset("fashion-mnist", np), seed=0)
-    if RECOMMENDED["fashion-mnist"].include_dev:        # the final fit: train + dev, no dev left
-        assert seen["n"] == len(splits.train.y) + len(splits.dev.y) and seen["X_dev"] is None
-    else:
-        assert seen["n"] == len(splits.train.y) and seen["X_dev"] is not None
-
-
-def test_cli_final_fit_reports_no_dev_accuracy_and_can_be_turned_off(monkeypatch, capsys):
-    import json
-
-    import numpy as np
-
-    from scratchnet import checkpoint, train
-
-    seen = {}
-
-    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
-        seen.update(config=config, n=len(y), X_dev=X_dev)
-        return train.init_params(config), train.History(seconds=0.0)
-
-    monkeypatch.setattr(train, "train", fake_train)
-    monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
-    monkeypatch.setattr(data, "load", lambda name: _tiny_dataset(name, np))
-    splits = data.split(_tiny_dataset("fashion-mnist", np), seed=0)
-    for flag, include in (("--include-dev", True), ("--no-include-dev", False)):
-        assert cli.main(["train", "--dataset", "fashion-mnist", flag, "--no-progress", "--json",
-                         "--out", "/dev/null"]) == 0
-        result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-        assert seen["config"].include_dev is include
-        assert result["config"]["include_dev"] is include
-        if include:
-            assert result["dev_accuracy"] is None and seen["X_dev"] is None
-            assert result["n_train"] == len(splits.train.y) + len(splits.dev.y)
-        else:
-            assert 0 <= result["dev_accuracy"] <= 1 and seen["X_dev"] is not None
-            assert result["n_train"] == len(splits.train.y)
-
-
-def test_cli_options_override_only_what_they_name(monkeypatch):
-    import dataclasses
-
-    import numpy as np
-
-    from scratchnet import checkpoint, train
-
-    seen = {}
-
-    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
-        seen["config"] = config
-        return train.init_params(config), train.History(seconds=0.0)
-
-    monkeypatch.setattr(train, "train", fake_train)
-    monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
-    monkeypatch.setattr(data, "load", lambda name: _tiny_dataset(name, np))
-    cli.main(["train", "--dataset", "fashion-mnist", "--epochs", "1", "--no-progress",
-              "--out", "/dev/null"])
-    assert seen["config"] == dataclasses.replace(RECOMMENDED["fashion-mnist"], epochs=1)
-
-
-def _tiny_dataset(name, np):
+def _tiny_dataset(name):
     """A stand-in with the shape of Fashion-MNIST: 300 training and 100 test images."""
     rng = np.random.default_rng(0)
     return data.Dataset(name=name, source="local", location="(test)",
@@ -209,3 +130,55 @@ def _tiny_dataset(name, np):
                         test_images=rng.integers(0, 256, (100, 28, 28), dtype=np.uint8),
                         test_labels=np.tile(np.arange(10, dtype=np.uint8), 10),
                         checksums={}, official=True)
+
+
+@pytest.fixture
+def cli_training(monkeypatch) -> dict:
+    """``scratchnet train`` on the tiny stand-in, with ``train.train`` replaced by a stub that
+    records what it was given (config, number of training rows, dev rows), and nothing saved."""
+    seen = {}
+
+    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
+        seen.update(config=config, n=len(y), X_dev=X_dev)
+        return train.init_params(config), train.History(seconds=0.0)
+
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
+    monkeypatch.setattr(data, "load", _tiny_dataset)
+    return seen
+
+
+def test_cli_trains_fashion_with_the_recommended_config(cli_training):
+    """``scratchnet train --dataset fashion-mnist`` passes RECOMMENDED["fashion-mnist"] to
+    ``train.train`` unchanged, on the rows its ``include_dev`` asks for."""
+    assert cli.main(["train", "--dataset", "fashion-mnist", "--no-progress", "--out",
+                     "/dev/null"]) == 0
+    assert cli_training["config"] == RECOMMENDED["fashion-mnist"]
+    splits = data.split(_tiny_dataset("fashion-mnist"), seed=0)
+    if RECOMMENDED["fashion-mnist"].include_dev:        # the final fit: train + dev, no dev left
+        assert cli_training["n"] == len(splits.train.y) + len(splits.dev.y)
+        assert cli_training["X_dev"] is None
+    else:
+        assert cli_training["n"] == len(splits.train.y) and cli_training["X_dev"] is not None
+
+
+def test_cli_final_fit_reports_no_dev_accuracy_and_can_be_turned_off(cli_training, capsys):
+    splits = data.split(_tiny_dataset("fashion-mnist"), seed=0)
+    for flag, include in (("--include-dev", True), ("--no-include-dev", False)):
+        assert cli.main(["train", "--dataset", "fashion-mnist", flag, "--no-progress", "--json",
+                         "--out", "/dev/null"]) == 0
+        result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert cli_training["config"].include_dev is include
+        assert result["config"]["include_dev"] is include
+        if include:
+            assert result["dev_accuracy"] is None and cli_training["X_dev"] is None
+            assert result["n_train"] == len(splits.train.y) + len(splits.dev.y)
+        else:
+            assert 0 <= result["dev_accuracy"] <= 1 and cli_training["X_dev"] is not None
+            assert result["n_train"] == len(splits.train.y)
+
+
+def test_cli_options_override_only_what_they_name(cli_training):
+    cli.main(["train", "--dataset", "fashion-mnist", "--epochs", "1", "--no-progress",
+              "--out", "/dev/null"])
+    assert cli_training["config"] == dataclasses.replace(RECOMMENDED["fashion-mnist"], epochs=1)

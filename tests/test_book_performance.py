@@ -19,7 +19,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from scratchnet import fast, perf
-from book_support import glued, text_of
+from book_support import assert_figures_are_images_with_alt_text_and_captions, glued, text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "performance.md"
@@ -66,11 +66,7 @@ def section(page: BeautifulSoup, heading: str):
 def test_performance_page_has_figures_with_alt_text_and_captions(page):
     figures = page.select("main figure") or page.select("figure")
     assert len(figures) >= 2, "expected the loops figure and the roofline"
-    for fig in figures:
-        img = fig.find("img")
-        assert img is not None and img.get("src"), "figure without an image"
-        assert len(img.get("alt", "").strip()) > 40, f"figure {img.get('src')} has no real alt text"
-        assert fig.find("figcaption") is not None
+    assert_figures_are_images_with_alt_text_and_captions(figures, min_alt=40)
     assert page.select("div.cell_output"), "no executed outputs"
     assert not page.select(".output.error, .output.traceback"), "a cell failed"
 
@@ -239,3 +235,23 @@ def test_bench_section_passes_on_the_benchmarks_busy_warnings():
     quiet = page_function("bench_section")(made_up_results(0.5, 70.0), "", "load average 0.3\n")
     assert "The build machine was busy" not in quiet
     assert "peak measurement itself was disturbed" not in quiet
+
+
+def test_the_hand_count_in_the_flops_exercise_is_what_perf_computes():
+    """The solution of ex-performance-flops types its hand count (H = 256, B = 128) as an answer:
+    it must stay equal to scratchnet.perf's count."""
+    source = PAGE.read_text(encoding="utf-8")
+    solution = source[source.index(":::{solution} ex-performance-flops"):]
+    solution = solution[:solution.index("\n:::\n")]
+
+    def row(part: str) -> int:
+        match = re.search(rf"^\s*\| {part} \|[^|]*\| ([\d,]+) \|$", solution, flags=re.M)
+        assert match, f"no row {part!r} in the solution's table"
+        return int(match.group(1).replace(",", ""))
+
+    parts = perf.flops_breakdown(BATCH, HIDDEN)
+    assert row("forward products") == parts["forward_matmul"]
+    assert row("backward products") == parts["backward_matmul"]
+    assert row("elementwise") == parts["elementwise"]
+    assert row("update") == parts["update"]
+    assert row("one step") == perf.flops_per_step(BATCH, HIDDEN)

@@ -6,11 +6,9 @@ A bad model file is a one-line ModelFileError that names the file, both from the
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np

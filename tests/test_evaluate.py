@@ -4,7 +4,6 @@ import json
 import math
 
 import numpy as np
-import pytest
 
 from scratchnet.evaluate import (accuracy, confusion_matrix, most_confident_mistakes,
                                  per_class_accuracy, report)

@@ -8,20 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from quick_model import mnist_splits
+from quick_model import mnist_splits, toy_data
 from scratchnet import fast, perf
 from scratchnet.model import forward, init_he, init_uniform
 from scratchnet.train import accuracy_of, sgd
 
 NAMES = ("W1", "b1", "W2", "b2")
-
-
-def toy_data(n=300, seed=0):
-    """n random 'images' labelled by a random linear teacher (n not a multiple of the batch)."""
-    rng = np.random.default_rng(seed)
-    X = rng.random((n, 784)).astype(np.float32)
-    y = (X @ rng.standard_normal((784, 10))).argmax(axis=1)
-    return X, y
+N = 300                         # rows of toy data: not a multiple of any batch size used here
 
 
 SETTINGS = [dict(epochs=1, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4, schedule="cosine"),
@@ -31,7 +24,7 @@ SETTINGS = [dict(epochs=1, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4, schedu
 
 @pytest.mark.parametrize("kw", SETTINGS, ids=["cosine-l2", "plain-step", "constant-b128"])
 def test_fast_path_gives_the_readable_paths_weights_bit_for_bit(kw):
-    X, y = toy_data()
+    X, y = toy_data(N)
     p0 = init_he(32, np.random.default_rng(1))
     a, ha = sgd(p0, X, y, seed=7, X_dev=X[:50], y_dev=y[:50], **kw)
     b, hb = fast.sgd_fast(p0, X, y, seed=7, X_dev=X[:50], y_dev=y[:50], **kw)
@@ -44,7 +37,7 @@ def test_fast_path_gives_the_readable_paths_weights_bit_for_bit(kw):
 
 @pytest.mark.parametrize("train", [sgd, fast.sgd_fast], ids=["sgd", "sgd_fast"])
 def test_train_eval_rows_measures_the_first_rows_and_leaves_the_weights_alone(train):
-    X, y = toy_data()
+    X, y = toy_data(N)
     p0 = init_he(32, np.random.default_rng(1))
     kw = SETTINGS[0] | dict(epochs=2, seed=7)
     full, h_full = train(p0, X, y, **kw)
@@ -57,7 +50,7 @@ def test_train_eval_rows_measures_the_first_rows_and_leaves_the_weights_alone(tr
 
 
 def test_fast_path_matches_in_float64_too():
-    X, y = toy_data()
+    X, y = toy_data(N)
     X = X.astype(np.float64)
     p0 = init_uniform(16, np.random.default_rng(2), dtype=np.float64)
     kw = dict(epochs=1, batch_size=50, lr=0.05, momentum=0.9, l2=1e-4, schedule="cosine", seed=3)
@@ -69,7 +62,7 @@ def test_fast_path_matches_in_float64_too():
 
 
 def test_fast_path_leaves_the_callers_parameters_alone():
-    X, y = toy_data()
+    X, y = toy_data(N)
     p0 = init_he(16, np.random.default_rng(0))
     before = {k: v.copy() for k, v in p0.items()}
     fast.sgd_fast(p0, X, y, epochs=1, batch_size=32)
@@ -78,7 +71,7 @@ def test_fast_path_leaves_the_callers_parameters_alone():
 
 
 def test_fast_path_is_deterministic_and_the_seed_fixes_the_order():
-    X, y = toy_data()
+    X, y = toy_data(N)
     p0 = init_he(32, np.random.default_rng(0))
     kw = dict(epochs=2, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4)
     a, ha = fast.sgd_fast(p0, X, y, seed=1, **kw)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from scratchnet.train import adam_step, gradient_descent_step, momentum_step, sgd
+from scratchnet.train import adam_step, momentum_step, sgd
 from scratchnet.model import init_he
 
 
@@ -44,17 +44,6 @@ def test_adam_second_moment_is_an_exponential_average_of_squared_gradients():
         params, state = adam_step(params, {"w": g}, state, lr=0.1, beta1=0.9, beta2=0.99)
     np.testing.assert_allclose(state["m"]["w"], 0.9 * 0.1 * gs[0] + 0.1 * gs[1])
     np.testing.assert_allclose(state["v"]["w"], 0.99 * 0.01 * gs[0] ** 2 + 0.01 * gs[1] ** 2)
-
-
-def test_momentum_with_mu_zero_is_plain_gradient_descent():
-    rng = np.random.default_rng(1)
-    params = {"a": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
-    grads = {k: rng.normal(size=v.shape) for k, v in params.items()}
-    zeros = {k: np.zeros_like(v) for k, v in params.items()}
-    new, _ = momentum_step(params, grads, zeros, lr=0.3, mu=0.0)
-    expected = gradient_descent_step(params, grads, 0.3)
-    for k in params:
-        np.testing.assert_allclose(new[k], expected[k])
 
 
 def test_momentum_accumulates_velocity():

@@ -8,9 +8,7 @@ import numpy as np
 import pytest
 
 from scratchnet import data, model, selfcheck
-
-
-from selfcheck_support import stub, verdict
+from selfcheck_support import verdict
 
 
 # --- CSV readers -------------------------------------------------------------------------------

@@ -7,12 +7,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 from scratchnet import evaluate, selfcheck, train
-
-
-from selfcheck_support import stub, verdict
+from selfcheck_support import verdict
 
 
 # --- wrong mini-batch iterators ----------------------------------------------------------------

@@ -8,21 +8,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from quick_model import QUICK_CONFIG, mnist_splits, quick_model
+from quick_model import QUICK_CONFIG, mnist_splits, quick_model, toy_data
 from scratchnet.model import backward, forward, init_uniform, one_hot
 from scratchnet.train import (SEED_CONFIG, History, TrainConfig, accuracy_of, gradient_descent,
                               gradient_descent_step, init_params, l2_gradient, learning_rate,
                               minibatches, momentum_step, sgd, train, training_rows)
 
 NAMES = ("W1", "b1", "W2", "b2")
-
-
-def toy_data(n=240, seed=0):
-    """n random 'images' labelled by a random linear teacher: learnable, and fast."""
-    rng = np.random.default_rng(seed)
-    X = rng.random((n, 784)).astype(np.float32)
-    y = (X @ rng.standard_normal((784, 10))).argmax(axis=1)
-    return X, y
+N = 240                         # rows of toy data
 
 
 SMALL_SGD = TrainConfig(hidden=16, epochs=3, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4)
@@ -34,7 +27,7 @@ SMALL_GD = replace(SEED_CONFIG, epochs=15)
 
 @pytest.mark.parametrize("config", [SMALL_SGD, SMALL_GD], ids=["sgd", "gd"])
 def test_same_seed_and_data_give_bit_identical_weights(config):
-    X, y = toy_data()
+    X, y = toy_data(N)
     a, ha = train(config, X, y, X[:50], y[:50])
     b, hb = train(config, X, y, X[:50], y[:50])
     for k in NAMES:
@@ -44,7 +37,7 @@ def test_same_seed_and_data_give_bit_identical_weights(config):
 
 @pytest.mark.parametrize("config", [SMALL_SGD, SMALL_GD], ids=["sgd", "gd"])
 def test_a_different_seed_gives_different_weights(config):
-    X, y = toy_data()
+    X, y = toy_data(N)
     a, _ = train(config, X, y)
     b, _ = train(replace(config, seed=config.seed + 1), X, y)
     for k in ("W1", "W2"):
@@ -52,7 +45,7 @@ def test_a_different_seed_gives_different_weights(config):
 
 
 def test_the_sgd_seed_also_fixes_the_order_of_the_minibatches():
-    X, y = toy_data()
+    X, y = toy_data(N)
     p0 = init_params(SMALL_SGD)
     kw = dict(epochs=2, batch_size=32, lr=0.05, momentum=0.9)
     a, _ = sgd(p0, X, y, seed=1, **kw)
@@ -63,7 +56,7 @@ def test_the_sgd_seed_also_fixes_the_order_of_the_minibatches():
 
 
 def test_training_is_float32_by_default():
-    X, y = toy_data()
+    X, y = toy_data(N)
     params, _ = train(SMALL_SGD, X.astype(np.float64), y)
     assert all(params[k].dtype == np.float32 for k in NAMES)
 
@@ -102,7 +95,7 @@ def test_the_seeds_gradient_descent_decreases_the_loss_on_real_digits():
 
 
 def test_sgd_with_one_full_batch_and_no_momentum_is_one_gradient_descent_step():
-    X, y = toy_data(n=64)
+    X, y = toy_data(64)
     X = X.astype(np.float64)
     params = init_uniform(8, np.random.default_rng(0), dtype=np.float64)
     by_sgd, _ = sgd(params, X, y, epochs=1, batch_size=len(X), lr=0.3, momentum=0.0,
@@ -154,7 +147,7 @@ def test_cosine_schedule_follows_half_a_cosine():
 def test_an_unknown_schedule_is_refused():
     with pytest.raises(ValueError, match="linear"):
         learning_rate(0, 10, 0.1, "linear")
-    X, y = toy_data(n=16)
+    X, y = toy_data(16)
     with pytest.raises(ValueError, match="linear"):
         sgd(init_params(SMALL_SGD), X, y, epochs=1, schedule="linear")
 
@@ -222,7 +215,7 @@ def test_minibatches_visit_every_row_once_per_epoch_in_a_shuffled_order():
 
 
 def test_sgd_history_records_one_entry_per_epoch_with_the_schedules_rates():
-    X, y = toy_data()
+    X, y = toy_data(N)
     _, h = sgd(init_params(SMALL_SGD), X, y, epochs=4, batch_size=32, lr=0.01, schedule="step",
                X_dev=X[:40], y_dev=y[:40])
     assert h.step == [1, 2, 3, 4]
@@ -234,13 +227,13 @@ def test_sgd_history_records_one_entry_per_epoch_with_the_schedules_rates():
 
 
 def test_history_dev_accuracy_is_nan_without_dev_data():
-    X, y = toy_data(n=64)
+    X, y = toy_data(64)
     _, h = sgd(init_params(SMALL_SGD), X, y, epochs=2, batch_size=32)
     assert all(math.isnan(a) for a in h.dev_accuracy)
 
 
 def test_early_stopping_without_dev_rows_is_refused():
-    X, y = toy_data(n=64)
+    X, y = toy_data(64)
     with pytest.raises(ValueError, match="dev"):
         sgd(init_params(SMALL_SGD), X, y, epochs=2, batch_size=32, patience=1)
 
@@ -267,7 +260,7 @@ def test_the_final_fit_trains_on_train_then_dev_and_reports_no_dev_rows():
 
 
 def test_gradient_descent_records_every_tenth_iteration_and_the_last():
-    X, y = toy_data(n=64)
+    X, y = toy_data(64)
     _, h = gradient_descent(init_params(SEED_CONFIG), X, y, alpha=0.1, iterations=25,
                             X_dev=X, y_dev=y)
     assert h.step == [10, 20, 25]
