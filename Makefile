@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup data book book-student test bench targets clean
+.PHONY: setup data book book-student test test-fast bench targets lock clean
 
 setup: $(STAMP) data
 
@@ -34,6 +34,10 @@ book-student: setup
 test: setup
 	pytest
 
+# Everything but the tests that need the built book (marker `book`): quick feedback while editing.
+test-fast: setup
+	pytest -m "not book"
+
 bench: setup
 	$(BIN)/python -m pip install --quiet -r requirements-bench.lock
 	$(BIN)/python benchmarks/bench_torch.py
@@ -41,6 +45,15 @@ bench: setup
 # The accuracy and time targets, checked with `scratchnet train`'s defaults (about 2 minutes).
 targets: setup
 	$(BIN)/python benchmarks/check_targets.py
+
+# Regenerate requirements.lock (see its header).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	{ sed -n '/^#/p' requirements.lock; .lock-venv/bin/python -m pip freeze --exclude-editable; \
+	  grep -E '^(setuptools|wheel)==' requirements.lock; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
 
 clean:
 	rm -rf _build

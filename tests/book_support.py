@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from pathlib import Path
 
@@ -9,7 +11,29 @@ from bs4 import BeautifulSoup
 
 from scratchnet.editions import strip_solutions
 
-BOOK = Path(__file__).resolve().parents[1] / "book"
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+EXECUTED = ROOT / "_build" / "jupyter_execute"
+
+
+def glue_values(page: str, executed: Path = EXECUTED) -> dict[str, object]:
+    """Every value the page ``page`` glued, by name, as MyST-NB recorded it during the build.
+
+    MyST-NB writes ``_build/jupyter_execute/<page>.glue.json``: name -> the glue output. Values are
+    read back from their ``text/plain`` form (``repr``) as Python literals where they are literals
+    (numbers, strings, lists...); a figure or other object comes back as its output dict. A test
+    finds a value by its name, so rewording a sentence around it breaks nothing.
+    """
+    path = executed / f"{page}.glue.json"
+    assert path.is_file(), f"{path.name}: not written (was the book built, does {page} glue?)"
+    values = {}
+    for name, output in json.loads(path.read_text(encoding="utf-8")).items():
+        text = output.get("data", {}).get("text/plain")
+        try:
+            values[name] = ast.literal_eval(text) if text is not None else output
+        except (ValueError, SyntaxError):
+            values[name] = output
+    return values
 
 
 def soup_of(site: Path, name: str) -> BeautifulSoup:

@@ -26,6 +26,17 @@ def run_book_build(*extra: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=env, capture_output=True, text=True)
 
 
+BOOK_FIXTURES = {"built_book"}
+"""Fixtures that build the book: a test that uses one (even through another fixture) is a ``book``
+test, left out by ``make test-fast``."""
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if BOOK_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.book)
+
+
 @pytest.fixture(scope="session")
 def built_book() -> Path:
     """The built HTML site (``_build/html``); the build must succeed with no warning."""
