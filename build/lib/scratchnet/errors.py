@@ -1,0 +1,17 @@
+"""The one exception type the library raises for bad input.
+
+Every message is a single line that names the file (or argument) and what is wrong with it,
+so the CLI can print it as it is and exit non-zero without a traceback.
+"""
+
+
+class ScratchnetError(Exception):
+    """Bad input: a file, a dataset or an argument the library cannot use."""
+
+
+class DataError(ScratchnetError):
+    """A data file that is missing, corrupt or malformed: ``DataError("path: what is wrong")``."""
+
+
+class ModelFileError(ScratchnetError):
+    """A saved model file that is malformed, unsafe (pickle-bearing) or inconsistent."""

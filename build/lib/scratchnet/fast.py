@@ -1,0 +1,194 @@
+"""The fast training path: the mini-batch SGD of ``scratchnet.train.sgd``, fewer trips to memory.
+
+The readable ``sgd`` allocates a fresh array for every intermediate of every step (Z1, A1, Z2, P,
+P - Y, each gradient, lambda W, eta g, the new velocity, the new parameters). Here every array a
+step writes is allocated once, in a :class:`Workspace`, and each equation writes into its place with
+NumPy's ``out=`` argument or an in-place operator. The maths, and the order of the floating-point
+operations, are those of the readable path, so the two give the same weights bit for bit.
+
+Rows are examples, as everywhere in scratchnet: a batch is Xb (m, 784), m <= B.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
+
+from scratchnet.model import Params
+from scratchnet.train import SCHEDULES, History, learning_rate, minibatches
+
+
+@dataclass
+class Workspace:
+    """Every array one training step writes, allocated once for batches of up to B rows.
+
+    A batch of m < B rows (the last of an epoch) uses the first m rows, ``ws.X[:m]``, which is
+    still a contiguous array, so every matrix product sees the same memory layout as in ``sgd``.
+    """
+
+    X: np.ndarray         # (B, 784)  the batch Xb, gathered from the training set
+    A1: np.ndarray        # (B, H)    Z1, then A1 = ReLU(Z1) in place
+    active: np.ndarray    # (B, H)    bool 1[Z1 > 0]
+    dA1: np.ndarray       # (B, H)    dA1, then dZ1 in place
+    P: np.ndarray         # (B, 10)   Z2, then P, then dZ2 = (P - Y)/m in place
+    row: np.ndarray       # (B, 1)    m_i = max_k Z2_ik, then sum_k exp(.)
+    grads: Params         # dL/dtheta, one array per parameter
+    velocity: Params      # v, one array per parameter
+    scratch: Params       # lambda W and eta g, one array per parameter
+
+
+def allocate(params: Params, batch_size: int) -> Workspace:
+    """Allocate the workspace for ``params`` (784-H-10) and batches of up to ``batch_size`` rows."""
+    (n_in, H), n_out, dtype = params["W1"].shape, params["W2"].shape[1], params["W1"].dtype
+
+    def empty(*shape, kind=dtype):
+        return np.empty(shape, dtype=kind)
+
+    return Workspace(X=empty(batch_size, n_in), A1=empty(batch_size, H),
+                     active=empty(batch_size, H, kind=bool), dA1=empty(batch_size, H),
+                     P=empty(batch_size, n_out), row=empty(batch_size, 1),
+                     grads={k: np.empty_like(p) for k, p in params.items()},
+                     velocity={k: np.zeros_like(p) for k, p in params.items()},
+                     scratch={k: np.empty_like(p) for k, p in params.items()})
+
+
+def gather_batch(X: np.ndarray, idx: np.ndarray, ws: Workspace) -> np.ndarray:
+    """Xb = X[idx], copied into the workspace: rows idx_1..idx_m of the training set, (m, 784).
+
+    ``mode="clip"`` (idx is a permutation, always in range) lets ``np.take`` write straight into
+    ``out``; the default mode copies through a temporary buffer, several times slower.
+    """
+    return np.take(X, idx, axis=0, out=ws.X[:len(idx)], mode="clip")
+
+
+def forward_into(params: Params, Xb: np.ndarray, ws: Workspace) -> tuple[np.ndarray, np.ndarray]:
+    """Z1 = Xb W1 + b1,  A1 = ReLU(Z1),  Z2 = A1 W2 + b2, each written over the last.
+
+    Returns the views A1 (m, H) and Z2 (m, 10). ReLU runs in place: Z1 itself is not kept, because
+    1[Z1 > 0] = 1[A1 > 0] is all the backward pass needs of it.
+    """
+    m = len(Xb)
+    A1, Z2 = ws.A1[:m], ws.P[:m]
+    np.matmul(Xb, params["W1"], out=A1)
+    A1 += params["b1"]
+    np.maximum(A1, 0, out=A1)
+    np.matmul(A1, params["W2"], out=Z2)
+    Z2 += params["b2"]
+    return A1, Z2
+
+
+def softmax_into(Z2: np.ndarray, y: np.ndarray, ws: Workspace) -> float:
+    """P = softmax(Z2) in place; returns the batch's summed loss  sum_i -log P_{i,y_i}.
+
+    S = Z2 - m (m_i = max_k Z2_ik),  P_ik = exp(S_ik) / sum_j exp(S_ij), and
+    -log P_{i,y_i} = log sum_j exp(S_ij) - S_{i,y_i}: the log-softmax of ``cross_entropy``.
+    """
+    m = len(Z2)
+    row = ws.row[:m]
+    np.max(Z2, axis=1, keepdims=True, out=row)
+    Z2 -= row
+    true_class = Z2[np.arange(m), y].sum(dtype=np.float64)
+    np.exp(Z2, out=Z2)
+    np.sum(Z2, axis=1, keepdims=True, out=row)
+    Z2 /= row
+    return float(np.log(row).sum(dtype=np.float64) - true_class)
+
+
+def backward_into(params: Params, Xb: np.ndarray, A1: np.ndarray, P: np.ndarray,
+                  y: np.ndarray, ws: Workspace) -> Params:
+    """The backward pass of ``model.backward``, each gradient written into ``ws.grads``.
+
+    dZ2 = (P - Y)/m (in place: subtract 1 at each row's true class, divide by m),
+    dW2 = A1^T dZ2,  db2 = sum_i dZ2_i,  dA1 = dZ2 W2^T,  dZ1 = dA1 * 1[A1 > 0] (in place),
+    dW1 = Xb^T dZ1,  db1 = sum_i dZ1_i.
+    """
+    m, g = len(Xb), ws.grads
+    P[np.arange(m), y] -= 1
+    dZ2 = np.divide(P, m, out=P)
+    np.matmul(A1.T, dZ2, out=g["W2"])
+    np.sum(dZ2, axis=0, out=g["b2"])
+    dZ1 = np.matmul(dZ2, params["W2"].T, out=ws.dA1[:m])
+    dZ1 *= np.greater(A1, 0, out=ws.active[:m])
+    np.matmul(Xb.T, dZ1, out=g["W1"])
+    np.sum(dZ1, axis=0, out=g["b1"])
+    return g
+
+
+def momentum_update_into(params: Params, ws: Workspace, eta: float, mu: float, lam: float) -> None:
+    """For each parameter theta with gradient g, in place:
+
+    g <- g + lambda theta (weights only: L2),  v <- mu v - eta g,  theta <- theta + v.
+    """
+    for name, theta in params.items():
+        g, v, tmp = ws.grads[name], ws.velocity[name], ws.scratch[name]
+        if lam != 0 and name.startswith("W"):
+            g += np.multiply(theta, lam, out=tmp)
+        v *= mu
+        v -= np.multiply(g, eta, out=tmp)
+        theta += v
+
+
+def train_step(params: Params, X: np.ndarray, y: np.ndarray, idx: np.ndarray, ws: Workspace,
+               eta: float, mu: float, lam: float) -> float:
+    """One SGD step on the batch idx, params updated in place; returns the batch's summed loss."""
+    Xb, yb = gather_batch(X, idx, ws), y[idx]
+    A1, Z2 = forward_into(params, Xb, ws)
+    batch_loss = softmax_into(Z2, yb, ws)
+    backward_into(params, Xb, A1, Z2, yb, ws)
+    momentum_update_into(params, ws, eta, mu, lam)
+    return batch_loss
+
+
+def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 2048) -> float:
+    """Fraction of rows with argmax_k Z2_ik = y_i (softmax keeps order: argmax P = argmax Z2).
+
+    Works through X in chunks of ``chunk`` rows so that Z1 stays small and in cache.
+    """
+    if not len(y):
+        return math.nan
+    A1 = np.empty((min(chunk, len(X)), params["W1"].shape[1]), dtype=params["W1"].dtype)
+    correct = 0
+    for start in range(0, len(X), chunk):
+        rows = slice(start, start + chunk)
+        a1 = np.matmul(X[rows], params["W1"], out=A1[:len(X[rows])])
+        a1 += params["b1"]
+        np.maximum(a1, 0, out=a1)
+        Z2 = a1 @ params["W2"] + params["b2"]
+        correct += int(np.count_nonzero(Z2.argmax(axis=1) == y[rows]))
+    return correct / len(y)
+
+
+def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20,
+             batch_size: int = 64, lr: float = 0.1, momentum: float = 0.9, l2: float = 0.0,
+             schedule: str = "cosine", seed: int = 0, X_dev=None, y_dev=None,
+             train_eval_rows: int | None = None, progress: bool = False) -> tuple[Params, History]:
+    """``scratchnet.train.sgd`` with preallocated buffers and in-place updates: same signature.
+
+    The same generator, seeded with ``seed``, draws the same minibatch order; each step does the
+    same floating-point operations in the same order, so the weights equal those of ``sgd`` bit for
+    bit. The caller's ``params`` are copied, never modified.
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose from {SCHEDULES}")
+    rng = np.random.default_rng(seed)
+    params = {name: np.array(p, dtype=X.dtype) for name, p in params.items()}
+    ws = allocate(params, batch_size)
+    history = History()
+    start = time.perf_counter()
+    bar = tqdm(total=epochs, disable=not progress, desc="sgd_fast", unit="epoch")
+    for epoch in range(epochs):
+        eta = learning_rate(epoch, epochs, lr, schedule)
+        total = sum(train_step(params, X, y, idx, ws, eta, momentum, l2)
+                    for idx in minibatches(len(X), batch_size, rng))
+        dev = accuracy_fast(params, X_dev, y_dev) if X_dev is not None else math.nan
+        train_acc = accuracy_fast(params, X[:train_eval_rows], y[:train_eval_rows])
+        history.record(epoch + 1, total / len(X), train_acc, dev, eta)
+        bar.update()
+        bar.set_postfix(loss=f"{history.loss[-1]:.4f}", dev=f"{dev:.4f}")
+    bar.close()
+    history.seconds = time.perf_counter() - start
+    return params, history

@@ -1,0 +1,84 @@
+"""How much arithmetic training does, and how fast this machine can do it.
+
+FLOPs are floating-point operations, counting a multiply-add as 2 (the usual convention for
+matrix products: C = A B with A (m, k), B (k, n) costs 2 m k n). Elementwise operations count 1
+per element (exp included), so the counts are a small lower bound on the real work outside BLAS.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from scratchnet.model import N_CLASSES, N_PIXELS
+
+
+def matmul_flops(m: int, k: int, n: int) -> int:
+    """FLOPs of one matrix product (m, k) @ (k, n): 2 m k n (m k n multiplies and adds)."""
+    return 2 * m * k * n
+
+
+def matmul_peak_gflops(n: int = 2048, repeats: int = 5, dtype=np.float32, seed: int = 0) -> float:
+    """This machine's measured matrix-product speed: best GFLOP/s of ``repeats`` (n, n) @ (n, n).
+
+    A large square product is the best case for BLAS (2n^3 FLOPs for 3n^2 numbers moved: 2n/3 per
+    number), so it stands for the peak a training loop, made of the same products, can hope to reach.
+    """
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, n), dtype=dtype)
+    B = rng.standard_normal((n, n), dtype=dtype)
+    C = np.empty((n, n), dtype=dtype)
+    np.matmul(A, B, out=C)                              # warm up: threads, caches, page faults
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.matmul(A, B, out=C)
+        best = min(best, time.perf_counter() - start)
+    return matmul_flops(n, n, n) / best / 1e9
+
+
+def flops_breakdown(B: int, H: int, n_in: int = N_PIXELS, n_out: int = N_CLASSES) -> dict[str, int]:
+    """FLOPs of one SGD step on a batch of B rows, 784-H-10 network, by part.
+
+    forward:   Z1 = X W1 (2 B n_in H), Z2 = A1 W2 (2 B H n_out);
+    backward:  dW2 = A1^T dZ2 (2 H B n_out), dA1 = dZ2 W2^T (2 B n_out H),
+               dW1 = X^T dZ1 (2 n_in B H);
+               no dX: nothing needs the gradient of the pixels (PyTorch skips it too);
+    elementwise: + b1, ReLU, 1[Z1 > 0], dA1 * mask, db1 (5 B H); + b2, softmax (max, subtract,
+               exp, sum, divide), dZ2 (subtract 1 at the true class, divide by B), db2 (8 B n_out);
+    update:    per weight g + lambda W (2), v <- mu v - eta g (3), theta + v (1): 6 per weight,
+               4 per bias.
+    """
+    n_weights, n_biases = n_in * H + H * n_out, H + n_out
+    return {
+        "forward_matmul": matmul_flops(B, n_in, H) + matmul_flops(B, H, n_out),
+        "backward_matmul": (matmul_flops(H, B, n_out) + matmul_flops(B, n_out, H)
+                            + matmul_flops(n_in, B, H)),
+        "elementwise": 5 * B * H + 8 * B * n_out,
+        "update": 6 * n_weights + 4 * n_biases,
+    }
+
+
+def flops_per_step(B: int, H: int, n_in: int = N_PIXELS, n_out: int = N_CLASSES) -> int:
+    """Total FLOPs of one SGD step (see :func:`flops_breakdown` for what is counted)."""
+    return sum(flops_breakdown(B, H, n_in, n_out).values())
+
+
+def flops_forward(n: int, H: int, n_in: int = N_PIXELS, n_out: int = N_CLASSES) -> int:
+    """FLOPs of predicting n rows: Z1 = X W1 + b1, ReLU, Z2 = A1 W2 + b2 (all accuracy needs)."""
+    return matmul_flops(n, n_in, H) + matmul_flops(n, H, n_out) + 2 * n * H + n * n_out
+
+
+def flops_per_epoch(n: int, B: int, H: int, n_in: int = N_PIXELS, n_out: int = N_CLASSES,
+                    evaluated_rows: int = 0) -> int:
+    """FLOPs of one epoch of ``sgd``: ceil(n/B) steps (the last on n mod B rows) + evaluation.
+
+    ``evaluated_rows``: rows predicted after the epoch for the history (n for train accuracy,
+    plus the dev rows).
+    """
+    full, rest = divmod(n, B)
+    steps = full * flops_per_step(B, H, n_in, n_out)
+    if rest:
+        steps += flops_per_step(rest, H, n_in, n_out)
+    return steps + flops_forward(evaluated_rows, H, n_in, n_out)

