@@ -110,7 +110,7 @@ def obtain(part: Part) -> bool:
     except Missing as absent:
         reasons = [str(absent)]
     if part.download is not None:
-        say(f"{part.name}: {absent}; {part.verb}")
+        say(f"{part.name}: {reasons[0]}; {part.verb}")
         try:
             part.download()
             part.status = part.have()
