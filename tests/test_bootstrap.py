@@ -87,13 +87,20 @@ def test_root_installs_the_debian_package_when_the_download_fails(bootstrap, mon
     assert fake.tried == ["have", "apt pkg", "have"]
 
 
+def test_a_package_that_brings_the_part_is_not_followed_by_a_download(bootstrap, monkeypatch):
+    fake = Recorder(bootstrap, apt_works=True)
+    as_root(monkeypatch, bootstrap, fake)
+    assert bootstrap.obtain(fake.part)
+    assert fake.tried == ["have", "download", "apt pkg", "have"]
+
+
 def test_a_package_that_brings_a_tool_is_followed_by_the_download_again(bootstrap, monkeypatch):
     fake = Recorder(bootstrap, apt_works=True)
     fake.apt_install = lambda packages: fake.tried.append("apt") or setattr(
         fake, "download_works", True)
     as_root(monkeypatch, bootstrap, fake)
     assert bootstrap.obtain(fake.part)
-    assert fake.tried == ["have", "download", "apt", "download", "have"]
+    assert fake.tried == ["have", "download", "apt", "have", "download", "have"]
 
 
 @pytest.mark.parametrize("root, apt_get, why", [(False, True, "not root"),

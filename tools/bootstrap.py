@@ -105,6 +105,18 @@ def apt_install(packages: tuple[str, ...]) -> None:
     run(["apt-get", "install", "-y", "-qq", *packages], APT_TIMEOUT, env=env)
 
 
+def there_after(part: Part) -> str:
+    """After installing a package: the part itself, or (a package that brings a tool, such as
+    npm) what the download step gets with it."""
+    try:
+        return part.have()
+    except Missing:
+        if part.download is None:
+            raise
+        part.download()
+        return part.have()
+
+
 def obtain(part: Part) -> bool:
     """Steps 1-4 of the module docstring for one part; True when the part is there at the end."""
     try:
@@ -127,9 +139,7 @@ def obtain(part: Part) -> bool:
             say(f"{part.name}: not there; apt-get install {' '.join(part.apt)}")
             try:
                 apt_install(part.apt)
-                if part.download is not None:   # the package brings a tool, not the part itself
-                    part.download()
-                part.status = part.have()
+                part.status = there_after(part)
                 return True
             except Missing as failed:
                 reasons.append(f"apt-get: {failed}")
