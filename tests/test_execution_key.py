@@ -1,0 +1,138 @@
+"""A page's cached outputs are reused only while the library code it imports, the lock file and
+the data stay the same (scratchnet_book.execution_key)."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from scratchnet_book import execution_key as ek
+
+PAGE = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+# {title}
+
+```{{code-cell}} ipython3
+{code}
+```
+"""
+
+
+@pytest.fixture
+def library(tmp_path, monkeypatch):
+    """A small stand-in for code/: scratchnet.alpha imports scratchnet.beta; gamma is alone."""
+    code = tmp_path / "code"
+    package = code / "scratchnet"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "alpha.py").write_text("from .beta import VALUE\nA = VALUE + 1\n")
+    (package / "beta.py").write_text("VALUE = 1\n")
+    (package / "gamma.py").write_text("G = 3\n")
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("numpy==2.0\n")
+    monkeypatch.setattr(ek, "ROOT", tmp_path)
+    monkeypatch.setattr(ek, "CODE", code)
+    monkeypatch.setattr(ek, "LOCK", lock)
+    ek.module_closure.cache_clear()
+    yield package
+    ek.module_closure.cache_clear()
+
+
+def test_imports_are_found_in_every_form():
+    names = ek.imported_names("import scratchnet.model as m\nfrom scratchnet import data, train\n"
+                              "def f():\n    from scratchnet.evaluate import report\n")
+    assert {"scratchnet.model", "scratchnet.data", "scratchnet.train",
+            "scratchnet.evaluate"} <= names
+    assert ek.imported_names("from .beta import x", "scratchnet") >= {"scratchnet.beta"}
+    assert ek.imported_names("%pip install x\nfrom scratchnet import plots") >= {
+        "scratchnet.plots"}, "a cell with a magic still counts by its import lines"
+
+
+def test_the_closure_follows_the_library_imports(library):
+    closure = {p.name for p in ek.module_closure("scratchnet.alpha")}
+    assert closure == {"alpha.py", "beta.py", "__init__.py"}
+
+
+def key_of(code: str, page_dir: Path) -> str:
+    return ek.execution_key(PAGE.format(title="t", code=code), page_dir)
+
+
+def test_the_key_changes_with_what_the_page_imports_and_only_that(library, tmp_path):
+    page = "from scratchnet import alpha"
+    before = key_of(page, tmp_path)
+    (library / "gamma.py").write_text("G = 4\n")
+    assert key_of(page, tmp_path) == before, "a module the page does not use"
+    (library / "beta.py").write_text("VALUE = 2\n")
+    assert key_of(page, tmp_path) != before, "a module that alpha imports"
+
+
+def test_the_key_changes_with_the_lock_file_and_an_included_file(library, tmp_path):
+    page = "import scratchnet.gamma"
+    before = key_of(page, tmp_path)
+    ek.LOCK.write_text("numpy==2.1\n")
+    assert key_of(page, tmp_path) != before
+    shown = tmp_path / "shown.py"
+    shown.write_text("x = 1\n")
+    source = PAGE.format(title="t", code=page) + "\n```{literalinclude} shown.py\n```\n"
+    with_include = ek.execution_key(source, tmp_path)
+    shown.write_text("x = 2\n")
+    assert ek.execution_key(source, tmp_path) != with_include
+
+
+def test_a_page_without_code_cells_has_no_key():
+    assert ek.execution_key("# Title\n\nJust prose.\n", Path(".")) is None
+
+
+def build(src: Path, out: Path) -> int:
+    """Build ``src`` with MyST-NB's execution cache and this extension; pages executed."""
+    from sphinx.application import Sphinx
+
+    status = io.StringIO()
+    app = Sphinx(str(src), None, str(out / "html"), str(out / "doctrees"), "html",
+                 confoverrides={"extensions": ["myst_nb", "scratchnet_book.execution_key"],
+                                "nb_execution_mode": "cache",
+                                "nb_execution_cache_path": str(out / "cache"),
+                                "nb_execution_raise_on_error": True},
+                 status=status, warning=io.StringIO(), freshenv=False)
+    app.build()
+    assert app.statuscode == 0, status.getvalue()[-2000:]
+    return status.getvalue().count("Executed notebook in")
+
+
+def test_a_rebuild_executes_only_the_pages_whose_imports_changed(library, tmp_path, monkeypatch):
+    """Two pages, one importing alpha (and through it beta), one gamma. Sphinx would not even
+    read a page again whose own file is unchanged; the extension marks it outdated."""
+    monkeypatch.setenv("PYTHONPATH", str(library.parent))     # the kernels import the stand-in
+    src, out = tmp_path / "book", tmp_path / "_build"
+    src.mkdir()
+    (src / "conf.py").write_text("")
+    (src / "index.md").write_text(textwrap.dedent("""\
+        # Index
+
+        ```{toctree}
+        uses_alpha
+        uses_gamma
+        ```
+        """))
+    (src / "uses_alpha.md").write_text(PAGE.format(title="A", code="from scratchnet import alpha\n"
+                                                   "print(alpha.A)"))
+    (src / "uses_gamma.md").write_text(PAGE.format(title="G", code="from scratchnet import gamma\n"
+                                                   "print(gamma.G)"))
+    assert build(src, out) == 2
+    assert build(src, out) == 0, "nothing changed: nothing runs"
+    (library / "beta.py").write_text("VALUE = 41\n")
+    assert build(src, out) == 1, "only the page that imports alpha, which imports beta"
+    assert "42" in (out / "html" / "uses_alpha.html").read_text()
+    assert build(src, out) == 0
