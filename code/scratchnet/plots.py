@@ -42,12 +42,15 @@ def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gr
                title_size: float = 8):
     """Show images in a grid, optionally titled (``title_size`` points); returns the figure.
 
-    Each image takes ``size`` inches; a title of more than one line gets the room it needs.
+    Each image takes ``size`` inches, plus the room its title needs above it (more for a large or a
+    multi-line title).
     """
     images = as_images(images)
     nrows = int(np.ceil(len(images) / ncols))
-    title_lines = 1 if titles is None else max((str(t).count("\n") + 1 for t in titles), default=1)
-    title_room = 0.15 * size + max(0, title_lines - 1) * title_size / 72 * 1.2
+    title_room = 0.15 * size                                  # inches above each image
+    if titles is not None:
+        lines = max((str(t).count("\n") + 1 for t in titles), default=1)
+        title_room = max(title_room, lines * title_size / 72 * 1.2)
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + title_room)),
                              squeeze=False)
     for ax in axes.flat:
