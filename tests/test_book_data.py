@@ -53,7 +53,7 @@ def test_data_page_names_the_source_and_the_counts_load_reports(values, dataset)
     n_test = 0 if dataset.test_labels is None else len(dataset.test_labels)
     assert values["data_n_test_images"] == n_test
     assert values["data_n_files"] == len(dataset.checksums)
-    assert values["data_official"] == ("yes" if dataset.official else "no")
+    assert values["data_official"] == ("Yes" if dataset.official else "No")
 
 
 def test_data_page_prints_no_path_of_the_build_machine(data_page, dataset):

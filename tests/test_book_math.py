@@ -153,7 +153,7 @@ def test_architecture_initialisation_claims_follow_from_the_measurements(built_b
     runs = [f"{init}_{width}" for init in ("uniform", "he") for width in ("seed", "H")]
     predicted = [v[f"ch2_{r}_{z}_pred"] for r in runs for z in ("z1", "z2")]
     measured = [v[f"ch2_{r}_{z}_meas"] for r in runs for z in ("z1", "z2")]
-    assert v["ch2_prediction_deviation"] == pytest.approx(deviation(predicted, measured))
+    assert v["ch2_prediction_deviation"] == pytest.approx(100 * deviation(predicted, measured))
     assert v["ch2_uniform_H_z1_meas"] > 5 * v["ch2_he_H_z1_meas"] > 0
     # "close to log 10" (He) and "confidently wrong" (uniform, wide)
     assert v["ch2_log10"] == pytest.approx(math.log(10))
