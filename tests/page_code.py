@@ -9,6 +9,7 @@ page's own numbers with it.
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 from pathlib import Path
 
@@ -53,3 +54,46 @@ def printed(soup) -> str:
     ``_build/jupyter_execute/<page>.ipynb`` without its outputs (it merges the cached outputs into
     a copy of the notebook and writes the original)."""
     return "\n".join(pre.get_text() for pre in soup.select("div.cell_output div.output.stream pre"))
+
+
+HIDDEN_CODE = {"remove-cell", "remove-input"}
+"""Tags whose cell's code the reader never sees (hide-input only folds it away)."""
+
+
+def defined_names(tree: ast.AST) -> set[str]:
+    """Names a piece of code binds: assignments, loop targets, imports, functions and classes."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+def names_from_hidden_code(cells: list[dict], trusted: int = 0) -> dict[int, set[str]]:
+    """For each cell the reader sees, the names it uses that only hidden code defined before it.
+
+    ``cells``: code cells in page order. The first ``trusted`` cells (the chapter's set-up cell)
+    count as seen whatever their tags. The result maps a cell's index to the offending names.
+    """
+    seen = set(dir(builtins)) | {"display", "get_ipython"}
+    hidden = set()
+    found = {}
+    for index, cell in enumerate(cells):
+        tree = ast.parse(source(cell))
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if index >= trusted and tags & HIDDEN_CODE:
+            hidden |= defined_names(tree) - seen
+            continue
+        used = {node.id for node in ast.walk(tree)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+        offending = (used & hidden) - seen - defined_names(tree)
+        if offending:
+            found[index] = offending
+        seen |= defined_names(tree)
+    return found

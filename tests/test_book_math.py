@@ -23,7 +23,7 @@ from book_support import (
     text_of,
 )
 from bs4 import BeautifulSoup
-from page_code import page_function, printed
+from page_code import code_cells, names_from_hidden_code, page_function, printed
 
 from scratchnet import data, gradcheck, model, perf
 from scratchnet.train import RECOMMENDED, SEED_CONFIG
@@ -405,3 +405,21 @@ def test_figures_keep_their_text_readable_on_a_phone(built_book, pages, name):
         with Image.open(built_book / img["src"]) as image:
             width = image.width
         assert width <= 650, f"{name}: {img['src']} is {width} px wide"
+
+
+def test_names_from_hidden_code_finds_a_visible_cell_that_needs_one():
+    cells = [{"source": "import numpy as np\nH = 3", "metadata": {"tags": ["remove-cell"]}},
+             {"source": "secret = H * 2", "metadata": {"tags": ["remove-cell"]}},
+             {"source": "print(secret, H, np.pi)\nshown = 1", "metadata": {}},
+             {"source": "print(shown, len([k for k in range(H)]))", "metadata": {}}]
+    assert names_from_hidden_code(cells, trusted=1) == {2: {"secret"}}
+    assert names_from_hidden_code(cells, trusted=2) == {}
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_visible_code_needs_no_name_defined_only_in_hidden_code(built_book, name):
+    """A reader who runs what the page shows must not meet a name defined only in a removed cell.
+    The set-up cell (the first) is counted as seen: it belongs to the chapters' common set-up,
+    whose visibility is decided there."""
+    found = names_from_hidden_code(code_cells(name), trusted=1)
+    assert not found, f"{name}: visible cells use names defined only in hidden cells: {found}"
