@@ -38,18 +38,27 @@ def as_images(images: np.ndarray) -> np.ndarray:
     return images.reshape(len(images), 28, 28)
 
 
-def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gray_r"):
-    """Show images in a grid, optionally titled; returns the figure."""
+def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gray_r",
+               title_size: float = 8):
+    """Show images in a grid, optionally titled (``title_size`` points); returns the figure.
+
+    Each image takes ``size`` inches, plus the room its title needs above it (more for a large or a
+    multi-line title).
+    """
     images = as_images(images)
     nrows = int(np.ceil(len(images) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15),
+    title_room = 0.15 * size                                  # inches above each image
+    if titles is not None:
+        lines = max((str(t).count("\n") + 1 for t in titles), default=1)
+        title_room = max(title_room, lines * title_size / 72 * 1.2)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + title_room)),
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for i, (ax, img) in enumerate(zip(axes.flat, images)):
+    for i, (ax, img) in enumerate(zip(axes.flat, images, strict=False)):
         ax.imshow(img, cmap=cmap)
         if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=8)
+            ax.set_title(str(titles[i]), fontsize=title_size)
     fig.tight_layout(pad=0.2)
     return fig
 
