@@ -3,7 +3,9 @@
 What is checked is how it measures, never how fast the machine was: every run is a process of its
 own, only the PyTorch process imports torch, the fast and readable loops end with the same weights,
 the best-run figures are computed from the best run, and without torch the comparison says "not
-run" instead of giving a ratio.
+run" instead of giving a ratio. Then its report, on made-up results: the verdicts follow from the
+best runs and the targets, the figures and the table the book glues show a dash for whatever was not
+measured, and a disturbed peak or a busy machine is flagged.
 """
 
 from __future__ import annotations
@@ -209,3 +211,21 @@ def test_run_for_book_reports_a_failed_run_in_a_few_words(monkeypatch):
     monkeypatch.setattr(bench_torch, "torch_installed", lambda: True)
     out, problem = bench_torch.run_for_book(["--epochs", "not-a-number"], timeout=60)
     assert out is None and problem.startswith("it failed (") and len(problem) < 100
+
+
+def test_the_report_reads_the_benchmarks_real_output(bench):
+    """summary and results_table on this script's own JSON (not a made-up one): every figure of an
+    implementation that ran is a number; a comparison with PyTorch only where it ran."""
+    out, _ = bench
+    table = bench_torch.results_table(out)
+    assert list(table.columns) == [bench_torch.LABELS[n] for n in out["results"]]
+    for label in ("best time (s)", "GFLOP/s, best run", "% of peak, best run", "test accuracy (%)"):
+        assert all(float(v) > 0 for v in table.loc[label]), label
+    assert float(table.loc["best time (s)", "sgd_fast"]) == pytest.approx(
+        out["results"]["fast"]["seconds_best"], abs=0.005)
+    s = bench_torch.summary(out)
+    if torch_installed():
+        assert s["status"] == "run" and float(s["ratio"]) > 0
+    else:
+        assert s["status"] == "not run" and s["ratio"] == bench_torch.NOT_MEASURED
+        assert set(table.loc["time / PyTorch's, best"]) == {bench_torch.NOT_MEASURED}
