@@ -69,12 +69,12 @@ TARGETS = {"ratio_to_torch": 0.8, "percent_of_peak": 60.0}
 PyTorch's time, at 60% or more of the measured float32 matrix-product peak."""
 NOT_MEASURED = "—"
 """What a table of results shows for a value that was not measured."""
-LABELS = {"scratchnet": "train.sgd", "fast": "sgd_fast", "torch": "PyTorch"}
+LABELS = {"scratchnet": "readable", "fast": "fast", "torch": "PyTorch"}
 """The implementations as the book's table heads them."""
 ROWS = ("best time (s)", "median time (s)", "GFLOP/s, best run", "% of peak, best run",
         "time / PyTorch's, best", "time / PyTorch's, median", "best single step (ms)",
         "single step / PyTorch's", "single step, % of peak", "test accuracy (%)",
-        "max |weights − sgd_fast's|")
+        "max |weight − fast's|")
 """The rows of :func:`results_table`, in order."""
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
