@@ -95,7 +95,7 @@ def test_performance_page_shows_the_current_library_source(page):
     shown = " ".join(" ".join(pre.get_text("").split()) for pre in page.select("div.highlight pre"))
     for fn in (fast.gather_batch, fast.forward_into, fast.softmax_into, fast.backward_into,
                fast.momentum_update_into, fast.train_step, perf.flops_breakdown,
-               perf.matmul_peak_gflops, perf.matmul_intensity, perf.bound):
+               perf.matmul_peak_gflops, perf.matmul_intensity, perf.bound, bench_torch.verdict):
         source = " ".join(inspect.getsource(fn).split())
         assert source in shown, f"{fn.__name__} is not shown as it is in the library"
 
