@@ -3,7 +3,9 @@
 What is checked is how it measures, never how fast the machine was: every run is a process of its
 own, only the PyTorch process imports torch, the fast and readable loops end with the same weights,
 the best-run figures are computed from the best run, and without torch the comparison says "not
-run" instead of giving a ratio.
+run" instead of giving a ratio. Then its report, on made-up results: the verdicts follow from the
+best runs and the targets, the figures and the table the book glues show a dash for whatever was not
+measured, and a disturbed peak or a busy machine is flagged.
 """
 
 from __future__ import annotations
@@ -88,3 +90,142 @@ def test_torch_comparison_is_run_exactly_when_torch_is_installed(bench):
         assert not out["torch_run"] and "torch" not in out["results"]
         assert out["ratio_to_torch"] is None
         assert "PyTorch not installed: comparison not run" in stdout
+
+
+# --- the report: verdicts, figures and the table, on made-up results (no benchmark run) ----------
+
+spec = importlib.util.spec_from_file_location("bench_torch", BENCH)
+bench_torch = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench_torch)
+
+
+def made_up_results(ratio: float, percent: float, step_percent: float = 50.0,
+                    load: float = 0.5, torch: bool = True) -> dict:
+    """A bench_torch.py result whose best runs give the fast/torch time ratio ``ratio`` and
+    ``percent`` % of a 100 GFLOP/s peak; its medians are worse (1.5x the ratio, half the share), so
+    a verdict read off the medians would differ. Single steps reach ``step_percent`` % of the peak;
+    the load average at the end is ``load`` on 2 cores."""
+    names = ("scratchnet", "fast", "torch") if torch else ("scratchnet", "fast")
+    result = {"seconds_median": 1.0, "seconds_best": 0.9, "gflops_per_s": 10.0,
+              "percent_of_peak": 20.0, "gflops_per_s_best": 11.0, "percent_of_peak_best": 22.0,
+              "test_accuracy": 0.8125}
+    results = {name: dict(result) for name in names}
+    results["fast"].update(percent_of_peak=percent / 2, percent_of_peak_best=percent)
+    steps = {name: {"best": 0.004, "median": 0.005, "gflops_per_s_best": step_percent,
+                    "percent_of_peak_best": step_percent} for name in names}
+    out = {"repeats": 3, "peak_gflops": 100.0, "torch_run": torch,
+           "machine": {"torch": "2.x" if torch else None, "numpy": "2.y", "threads": 2,
+                       "cpu_count": 2, "load_average": [load, load, load]},
+           "workload": {"layers": [784, 256, 10], "batch_size": 128, "epochs": 1,
+                        "train_images": 60000, "flops": 7.4e10},
+           "results": results, "single_steps": steps, "fast_matches_readable": 0.0,
+           "ratio_to_torch": None}
+    if torch:
+        for step in steps.values():
+            step["ratio_to_torch_best"] = 0.9
+        out.update(ratio_to_torch={"scratchnet": 1.3, "fast": ratio * 1.5},
+                   ratio_to_torch_best={"scratchnet": 1.2, "fast": ratio},
+                   torch_vs_fast_max_weight_difference=0.0123)
+    return out
+
+
+@pytest.mark.parametrize("value, target, at_most, expected", [
+    (0.53, 0.8, True, "met"), (0.8, 0.8, True, "met"), (0.81, 0.8, True, "not met"),
+    (71.0, 60.0, False, "met"), (60.0, 60.0, False, "met"), (59.9, 60.0, False, "not met"),
+    (None, 0.8, True, "not run")])
+def test_a_verdict_follows_from_the_value_and_the_target(value, target, at_most, expected):
+    assert bench_torch.verdict(value, target, at_most) == expected
+
+
+@pytest.mark.parametrize("ratio, percent, expected", [(0.53, 71.0, ("met", "met")),
+                                                      (1.25, 12.5, ("not met", "not met")),
+                                                      (0.8, 60.0, ("met", "met")),
+                                                      (0.6, 40.0, ("met", "not met"))])
+def test_the_verdicts_are_read_off_the_best_runs(ratio, percent, expected):
+    out = made_up_results(ratio, percent)
+    assert tuple(bench_torch.verdicts(out).values()) == expected
+    s = bench_torch.summary(out)
+    assert (s["status"], s["verdict_ratio"], s["verdict_peak"]) == ("run", *expected)
+    assert float(s["ratio"]) == ratio and float(s["percent"]) == percent
+
+
+def test_without_pytorch_nothing_is_judged_and_no_figure_is_shown():
+    for out, problem in ((None, "PyTorch is not installed"),
+                         (made_up_results(0.5, 70.0, torch=False), "")):
+        s = bench_torch.summary(out, problem)
+        assert s["status"].startswith("not run")
+        assert s["verdict_ratio"] == s["verdict_peak"] == "not run"
+        measured = {k: v for k, v in s.items() if k not in
+                    ("status", "verdict_ratio", "verdict_peak", "target_ratio", "target_peak")}
+        assert set(measured.values()) == {bench_torch.NOT_MEASURED}, measured
+    assert bench_torch.summary(None, "PyTorch is not installed")["status"] == \
+        "not run: PyTorch is not installed"
+    table = bench_torch.results_table(None)
+    assert set(table.to_numpy().ravel()) == {bench_torch.NOT_MEASURED}
+    assert list(table.columns) == ["readable", "fast", "PyTorch"]
+
+
+def test_the_targets_are_issue_5s():
+    assert bench_torch.TARGETS == {"ratio_to_torch": 0.8, "percent_of_peak": 60.0}
+    s = bench_torch.summary(None)
+    assert (s["target_ratio"], s["target_peak"]) == ("0.8", "60")
+
+
+@pytest.mark.parametrize("step_percent, load, disturbed, busy", [(50.0, 0.5, "no", "no"),
+                                                                 (120.0, 8.2, "yes", "yes"),
+                                                                 (100.0, 2.0, "no", "no"),
+                                                                 (100.1, 2.1, "yes", "yes")])
+def test_a_step_above_the_peak_and_a_load_above_the_cores_are_flagged(step_percent, load,
+                                                                       disturbed, busy):
+    out = made_up_results(0.5, 70.0, step_percent=step_percent, load=load)
+    assert bench_torch.peak_disturbed(out) == (disturbed == "yes")
+    s = bench_torch.summary(out)
+    assert (s["disturbed"], s["busy"], s["load"]) == (disturbed, busy, f"{load:.1f}")
+
+
+def test_the_results_table_shows_each_implementations_figures():
+    out = made_up_results(0.53, 71.0)
+    table = bench_torch.results_table(out)
+    assert list(table.index) == list(bench_torch.ROWS)
+    assert table.loc["time / PyTorch's, best", "fast"] == "0.53"
+    assert table.loc["time / PyTorch's, median", "fast"] == "0.80"     # 1.5 x 0.53
+    assert table.loc["time / PyTorch's, best", "PyTorch"] == bench_torch.NOT_MEASURED
+    assert table.loc["% of peak, best run", "fast"] == "71.0"
+    assert table.loc["test accuracy (%)", "PyTorch"] == "81.25"
+    assert table.loc["best single step (ms)", "readable"] == "4.00"
+    assert table.loc["max |weight − fast's|", "PyTorch"] == "0.0123"
+    assert table.loc["max |weight − fast's|", "fast"] == bench_torch.NOT_MEASURED
+    no_torch = bench_torch.results_table(made_up_results(0.5, 70.0, torch=False))
+    assert list(no_torch.columns) == ["readable", "fast"]
+    assert set(no_torch.loc["time / PyTorch's, best"]) == {bench_torch.NOT_MEASURED}
+
+
+def test_run_for_book_without_pytorch_says_so_and_runs_nothing(monkeypatch):
+    monkeypatch.setattr(bench_torch, "torch_installed", lambda: False)
+    monkeypatch.setattr(bench_torch.subprocess, "run", lambda *a, **k: pytest.fail("ran"))
+    assert bench_torch.run_for_book(["--epochs", "1"], timeout=1) == \
+        (None, "PyTorch is not installed")
+
+
+def test_run_for_book_reports_a_failed_run_in_a_few_words(monkeypatch):
+    monkeypatch.setattr(bench_torch, "torch_installed", lambda: True)
+    out, problem = bench_torch.run_for_book(["--epochs", "not-a-number"], timeout=60)
+    assert out is None and problem.startswith("it failed (") and len(problem) < 100
+
+
+def test_the_report_reads_the_benchmarks_real_output(bench):
+    """summary and results_table on this script's own JSON (not a made-up one): every figure of an
+    implementation that ran is a number; a comparison with PyTorch only where it ran."""
+    out, _ = bench
+    table = bench_torch.results_table(out)
+    assert list(table.columns) == [bench_torch.LABELS[n] for n in out["results"]]
+    for label in ("best time (s)", "GFLOP/s, best run", "% of peak, best run", "test accuracy (%)"):
+        assert all(float(v) > 0 for v in table.loc[label]), label
+    assert float(table.loc["best time (s)", "fast"]) == pytest.approx(
+        out["results"]["fast"]["seconds_best"], abs=0.005)
+    s = bench_torch.summary(out)
+    if torch_installed():
+        assert s["status"] == "run" and float(s["ratio"]) > 0
+    else:
+        assert s["status"] == "not run" and s["ratio"] == bench_torch.NOT_MEASURED
+        assert set(table.loc["time / PyTorch's, best"]) == {bench_torch.NOT_MEASURED}

@@ -23,7 +23,8 @@ def matmul_peak_gflops(n: int = 2048, repeats: int = 5, dtype=np.float32, seed: 
     """This machine's measured matrix-product speed: best GFLOP/s of ``repeats`` (n, n) @ (n, n).
 
     A large square product is the best case for BLAS (2n^3 FLOPs for 3n^2 numbers moved: 2n/3 per
-    number), so it stands for the peak a training loop, made of the same products, can hope to reach.
+    number), so it stands for the peak a training loop, made of the same products, can hope to
+    reach.
     """
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((n, n), dtype=dtype)
@@ -45,8 +46,10 @@ def flops_breakdown(B: int, H: int, n_in: int = N_PIXELS, n_out: int = N_CLASSES
     backward:  dW2 = A1^T dZ2 (2 H B n_out), dA1 = dZ2 W2^T (2 B n_out H),
                dW1 = X^T dZ1 (2 n_in B H);
                no dX: nothing needs the gradient of the pixels (PyTorch skips it too);
-    elementwise: + b1, ReLU, 1[Z1 > 0], dA1 * mask, db1 (5 B H); + b2, softmax (max, subtract,
-               exp, sum, divide), dZ2 (subtract 1 at the true class, divide by B), db2 (8 B n_out);
+    elementwise: 5 on each of the B H hidden entries: + b1, ReLU, 1[Z1 > 0], dA1 * mask, db1;
+               8 on each of the B n_out output entries: + b2, the softmax's max, subtract, exp,
+               sum and divide, dZ2's division by B, db2. (P - Y subtracts 1 at one entry per row,
+               B FLOPs in all, left out like the reductions' one fewer addition per row.)
     update:    per weight g + lambda W (2), v <- mu v - eta g (3), theta + v (1): 6 per weight,
                4 per bias.
     """
@@ -82,3 +85,41 @@ def flops_per_epoch(n: int, B: int, H: int, n_in: int = N_PIXELS, n_out: int = N
     if rest:
         steps += flops_per_step(rest, H, n_in, n_out)
     return steps + flops_forward(evaluated_rows, H, n_in, n_out)
+
+
+def matmul_intensity(m: int, k: int, n: int, itemsize: int = 4) -> float:
+    """Arithmetic intensity of (m, k) @ (k, n) that reads both operands and writes the result once:
+    I = 2 m k n / (itemsize (m k + k n + m n)) FLOP per byte (4 bytes a float32 number)."""
+    return matmul_flops(m, k, n) / (itemsize * (m * k + k * n + m * n))
+
+
+def roof_gflops(intensity: float, peak: float, bandwidth: float) -> float:
+    """The roofline: R(I) = min(R_peak, beta I), the fastest rate (GFLOP/s) a computation of
+    intensity I (FLOP per byte) can reach with peak R_peak (GFLOP/s) and bandwidth beta (GB/s)."""
+    return min(peak, bandwidth * intensity)
+
+
+def bound(intensity: float, peak: float, bandwidth: float) -> str:
+    """Which side of the ridge point I* = R_peak / beta a computation of intensity I is on:
+    ``"compute-bound"`` if I >= I* (its roof is the peak), else ``"memory-bound"``."""
+    return "compute-bound" if intensity >= peak / bandwidth else "memory-bound"
+
+
+def rates_above_peak(rates: dict[str, float], peak: float) -> list[str]:
+    """The names of the achieved rates (GFLOP/s) above the measured peak, in their order.
+
+    No training step can beat the best matrix product of the same machine, so each name here says
+    that other jobs slowed the peak measurement down, not that the step was fast.
+    """
+    return [name for name, rate in rates.items() if rate > peak]
+
+
+def machine_busy(load_average: float, cores: int) -> bool:
+    """Whether more jobs wanted a core (the load average) than there are cores: then timings
+    are inflated and noisy."""
+    return load_average > cores
+
+
+def max_difference(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> float:
+    """max over the parameters k of max |a_k - b_k|: how far apart two sets of weights ended up."""
+    return max(float(np.abs(a[k].astype(np.float64) - b[k]).max()) for k in a)

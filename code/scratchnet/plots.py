@@ -26,6 +26,12 @@ STYLE = {
 }
 """rcParams every figure of the book uses (dark ink on white, like the digits on paper)."""
 
+PHONE_COLUMN_PX = 358
+"""Width (CSS px) of the book's text column on a 390-px phone: a wider figure is shrunk to it."""
+
+MIN_TEXT_PX = 8
+"""The smallest text (CSS px) a figure may show on that phone and stay readable."""
+
 
 def use_style() -> None:
     """Apply :data:`STYLE` to matplotlib."""
@@ -94,3 +100,13 @@ def plot_confusion(C: np.ndarray, class_names=None, ax=None):
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     return ax
+
+
+def smallest_text_px(fig, shown_width_px: float = PHONE_COLUMN_PX) -> float:
+    """Height (px) of the figure's smallest visible text when the saved image (tight bounding box,
+    as the book saves it) is shown at most ``shown_width_px`` wide: font size x dpi / 72 x scale."""
+    image_px = (fig.get_tightbbox().width + 2 * mpl.rcParams["savefig.pad_inches"]) * fig.dpi
+    scale = min(1.0, shown_width_px / image_px)
+    sizes = [t.get_fontsize() for t in fig.findobj(mpl.text.Text)
+             if t.get_visible() and t.get_text().strip() and t.get_figure() is not None]
+    return float(min(sizes) * fig.dpi / 72 * scale)
