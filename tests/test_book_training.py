@@ -100,7 +100,7 @@ def test_first_step_where_returns_the_first_step_or_none():
 
 
 def test_the_comparison_counts_updates_per_pass_by_optimiser():
-    summary = page_function("training", "summary", model=model)
+    summary = page_function("training", "summary", model=model, OPTIMISERS={})
     params = {"W1": np.zeros((784, 2)), "b1": np.zeros(2), "W2": np.zeros((2, 10)),
               "b2": np.zeros(10)}
     history = train.History(step=[1, 2, 3], loss=[1, 1, 1], train_accuracy=[0.5] * 3,

@@ -38,18 +38,19 @@ def as_images(images: np.ndarray) -> np.ndarray:
     return images.reshape(len(images), 28, 28)
 
 
-def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gray_r"):
-    """Show images in a grid, optionally titled; returns the figure."""
+def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gray_r",
+               fontsize: float = 8):
+    """Show images in a grid, optionally titled (in ``fontsize`` points); returns the figure."""
     images = as_images(images)
     nrows = int(np.ceil(len(images) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15),
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for i, (ax, img) in enumerate(zip(axes.flat, images)):
+    for i, (ax, img) in enumerate(zip(axes.flat, images, strict=False)):
         ax.imshow(img, cmap=cmap)
         if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=8)
+            ax.set_title(str(titles[i]), fontsize=fontsize)
     fig.tight_layout(pad=0.2)
     return fig
 
