@@ -1,51 +1,92 @@
-"""What the chapters' code cells define (from the executed notebooks) and print (from the pages).
+"""Reading a chapter's code cells from its MyST source: the functions it defines (to test the logic
+behind a computed claim on a case whose answer is known), and the names its visible cells use.
 
-A chapter that draws a claim from computed numbers (a verdict, a "largest", a comparison) does it
-with a small pure function defined in a visible cell. ``page_function`` gets that function out of
-the executed notebook, so that a test can check it on cases where the answer is known, and the
-page's own numbers with it.
+A page's claim logic lives in small pure functions defined in its cells. ``page_function`` compiles
+one such definition on its own — not the cell around it — so a test can call it without running the
+page. ``names_from_hidden_cells`` finds visible cells that would fail for a reader who copies the
+visible cells in order: they use a name that only a removed cell defines.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import json
+import re
+import symtable
 from pathlib import Path
 
+import jupytext
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-EXECUTED = ROOT / "_build" / "jupyter_execute"
+BOOK = Path(__file__).resolve().parents[1] / "book"
+HIDDEN = {"remove-cell", "remove-input"}
+"""Tags whose cells' code a reader does not see (``hide-input`` is collapsed, not hidden)."""
+NOTEBOOK_NAMES = {"display", "get_ipython", "In", "Out"}
+"""Names IPython provides in every notebook."""
 
 
-def code_cells(page: str, executed: Path = EXECUTED) -> list[dict]:
-    """The code cells of the executed notebook ``page``, ``_build/jupyter_execute/<page>.ipynb``."""
-    path = executed / f"{page}.ipynb"
-    assert path.is_file(), f"{path.name}: not written (was the book built?)"
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    return [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+def code_cells(page: str) -> list[tuple[str, set[str]]]:
+    """(source, tags) of every code cell of ``book/<page>.md``, in page order."""
+    notebook = jupytext.read(BOOK / f"{page}.md")
+    return [(cell.source, set(cell.metadata.get("tags", [])))
+            for cell in notebook.cells if cell.cell_type == "code"]
 
 
-def source(cell: dict) -> str:
-    text = cell["source"]
-    return text if isinstance(text, str) else "".join(text)
+def python_of(source: str) -> str:
+    """A cell's source without IPython magics and shell escapes (``%``, ``!`` lines)."""
+    return "\n".join("" if re.match(r"\s*[%!]", line) else line for line in source.splitlines())
 
 
-def page_function(page: str, name: str, executed: Path = EXECUTED):
-    """The function ``name`` as the page defines it in a code cell, compiled on its own.
-
-    Only the ``def`` is run, with NumPy as ``np``: a function that needs anything else from the page
-    is not the small pure function the book promises, and fails here with a ``NameError``.
-    """
-    for cell in code_cells(page, executed):
-        text = source(cell)
-        for node in ast.parse(text).body:
+def page_function(page: str, name: str, **names):
+    """The function ``name`` defined at the top level of one of the page's code cells, compiled
+    alone with ``np`` and ``names`` as its globals."""
+    for source, _ in code_cells(page):
+        tree = ast.parse(python_of(source))
+        for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name == name:
-                namespace = {"np": np}
-                exec(compile(ast.Module([node], []), f"<{page}: {name}>", "exec"), namespace)
+                namespace = {"np": np, **names}
+                exec(compile(ast.Module([node], type_ignores=[]), f"{page}.md:{name}", "exec"),
+                     namespace)
                 return namespace[name]
-    raise AssertionError(f"{page} defines no function {name}")
+    raise AssertionError(f"{page}.md defines no function {name}")
+
+
+def _defined_and_used(source: str) -> tuple[set[str], set[str]]:
+    """Names a cell defines at its top level, and the global names it (or its functions) reads."""
+    table = symtable.symtable(python_of(source), "<cell>", "exec")
+    defined, used = set(), set()
+    for symbol in table.get_symbols():
+        binds = symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()
+        if binds:
+            defined.add(symbol.get_name())
+        elif symbol.is_referenced():
+            used.add(symbol.get_name())
+    stack = list(table.get_children())
+    while stack:
+        scope = stack.pop()
+        stack.extend(scope.get_children())
+        used |= {s.get_name() for s in scope.get_symbols() if s.is_global() and s.is_referenced()}
+    return defined, used - defined
+
+
+def names_from_hidden_cells(page_or_cells: str | list[tuple[str, set[str]]]
+                            ) -> list[tuple[int, list[str]]]:
+    """(cell number, names) for each visible code cell that reads names which neither an earlier
+    visible cell, nor the set-up cell (the page's first, shared by every chapter), nor Python
+    defines — names a reader copying the visible cells would not have. Takes a page's name, or
+    its cells as :func:`code_cells` gives them."""
+    cells = code_cells(page_or_cells) if isinstance(page_or_cells, str) else page_or_cells
+    known = set(dir(builtins)) | NOTEBOOK_NAMES | _defined_and_used(cells[0][0])[0]
+    problems = []
+    for number, (source, tags) in enumerate(cells[1:], start=2):
+        defined, used = _defined_and_used(source)
+        if tags & HIDDEN:
+            continue
+        missing = sorted(used - known)
+        if missing:
+            problems.append((number, missing))
+        known |= defined
+    return problems
 
 
 def printed(soup) -> str:
@@ -54,46 +95,3 @@ def printed(soup) -> str:
     ``_build/jupyter_execute/<page>.ipynb`` without its outputs (it merges the cached outputs into
     a copy of the notebook and writes the original)."""
     return "\n".join(pre.get_text() for pre in soup.select("div.cell_output div.output.stream pre"))
-
-
-HIDDEN_CODE = {"remove-cell", "remove-input"}
-"""Tags whose cell's code the reader never sees (hide-input only folds it away)."""
-
-
-def defined_names(tree: ast.AST) -> set[str]:
-    """Names a piece of code binds: assignments, loop targets, imports, functions and classes."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-    return names
-
-
-def names_from_hidden_code(cells: list[dict], trusted: int = 0) -> dict[int, set[str]]:
-    """For each cell the reader sees, the names it uses that only hidden code defined before it.
-
-    ``cells``: code cells in page order. The first ``trusted`` cells (the chapter's set-up cell)
-    count as seen whatever their tags. The result maps a cell's index to the offending names.
-    """
-    seen = set(dir(builtins)) | {"display", "get_ipython"}
-    hidden = set()
-    found = {}
-    for index, cell in enumerate(cells):
-        tree = ast.parse(source(cell))
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if index >= trusted and tags & HIDDEN_CODE:
-            hidden |= defined_names(tree) - seen
-            continue
-        used = {node.id for node in ast.walk(tree)
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-        offending = (used & hidden) - seen - defined_names(tree)
-        if offending:
-            found[index] = offending
-        seen |= defined_names(tree)
-    return found

@@ -23,7 +23,7 @@ from book_support import (
     text_of,
 )
 from bs4 import BeautifulSoup
-from page_code import code_cells, names_from_hidden_code, page_function, printed
+from page_code import names_from_hidden_cells, page_function, printed
 
 from scratchnet import data, gradcheck, model, perf
 from scratchnet.train import RECOMMENDED, SEED_CONFIG
@@ -407,19 +407,20 @@ def test_figures_keep_their_text_readable_on_a_phone(built_book, pages, name):
         assert width <= 650, f"{name}: {img['src']} is {width} px wide"
 
 
-def test_names_from_hidden_code_finds_a_visible_cell_that_needs_one():
-    cells = [{"source": "import numpy as np\nH = 3", "metadata": {"tags": ["remove-cell"]}},
-             {"source": "secret = H * 2", "metadata": {"tags": ["remove-cell"]}},
-             {"source": "print(secret, H, np.pi)\nshown = 1", "metadata": {}},
-             {"source": "print(shown, len([k for k in range(H)]))", "metadata": {}}]
-    assert names_from_hidden_code(cells, trusted=1) == {2: {"secret"}}
-    assert names_from_hidden_code(cells, trusted=2) == {}
+def test_names_from_hidden_cells_finds_a_visible_cell_that_needs_one():
+    cells = [("import numpy as np\nH = 3", {"remove-cell"}),
+             ("secret = H * 2", {"remove-cell"}),
+             ("print(secret, H, np.pi)\nshown = 1", set()),
+             ("print(shown, len([k for k in range(H)]))", set())]
+    assert names_from_hidden_cells(cells) == [(3, ["secret"])]
+    cells[1] = (cells[1][0], set())         # the same cell, shown
+    assert names_from_hidden_cells(cells) == []
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_visible_code_needs_no_name_defined_only_in_hidden_code(built_book, name):
+def test_visible_code_needs_no_name_defined_only_in_hidden_code(name):
     """A reader who runs what the page shows must not meet a name defined only in a removed cell.
     The set-up cell (the first) is counted as seen: it belongs to the chapters' common set-up,
     whose visibility is decided there."""
-    found = names_from_hidden_code(code_cells(name), trusted=1)
+    found = names_from_hidden_cells(name)
     assert not found, f"{name}: visible cells use names defined only in hidden cells: {found}"

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import yaml
-
 from book_support import exercises
+
+from scratchnet.editions import strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = (ROOT / "book" / "instructor-guide.md").read_text(encoding="utf-8")
@@ -38,3 +39,30 @@ def test_every_chapter_with_exercises_has_its_prerequisites_and_times():
     assert with_exercises <= set(listed), sorted(with_exercises - set(listed))
     book = chapters_in_book_order()
     assert listed == sorted(listed, key=book.index), "prerequisites out of book order"
+
+
+def sentences(text: str) -> list[str]:
+    """The prose of a MyST source split into sentences (code fences left out)."""
+    prose = re.sub(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", "", text, flags=re.M | re.S)
+    return [" ".join(s.split()) for s in re.split(r"(?<=[.!?])\s+", prose)]
+
+
+def edition_relative_claims(text: str) -> list[str]:
+    """Sentences that say what *this* edition does with solutions: true in one edition at most."""
+    return [s for s in sentences(text) if re.search(r"\bthis edition\b", s, re.I)
+            and re.search(r"solution", s, re.I)]
+
+
+def test_the_edition_check_sees_a_claim_about_this_edition():
+    assert edition_relative_claims("Every exercise has a solution, collapsed in\nthis edition.")
+    assert not edition_relative_claims("The main edition shows each solution collapsed; the "
+                                       "student edition leaves it out.")
+
+
+def test_no_page_says_what_this_edition_does_with_solutions():
+    """Both editions are built from one source: a sentence about solutions "in this edition" is
+    wrong in one of them. Checked on the sources, and with the solutions removed."""
+    for path in sorted((ROOT / "book").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        assert edition_relative_claims(text) == [], path.name
+        assert edition_relative_claims(strip_solutions(text)) == [], f"{path.name} (student)"
