@@ -89,31 +89,3 @@ def exercises() -> list[tuple[str, str, str]]:
             if label:
                 found.append((path.stem, label[1], match["title"].strip()))
     return found
-
-
-def code_cells(page: str) -> list[tuple[list[str], str]]:
-    """(tags, source) of every code cell of ``book/<page>.md``, in page order (read, not run)."""
-    import jupytext
-
-    notebook = jupytext.read(BOOK / f"{page}.md")
-    return [(list(cell.metadata.get("tags", [])), cell.source)
-            for cell in notebook.cells if cell.cell_type == "code"]
-
-
-def page_functions(page: str, namespace: dict | None = None) -> dict:
-    """The functions defined at the top level of the page's code cells, compiled from their source
-    alone (no cell runs): a page's small pure functions, such as those that turn numbers into
-    words, can then be tested on cases whose answer is known. ``namespace`` holds the names they
-    use besides NumPy (``np``) and ``math``."""
-    import math
-
-    import numpy as np
-
-    namespace = {"np": np, "math": math, **(namespace or {})}
-    filename = f"{page}.md"
-    for _, source in code_cells(page):
-        for node in ast.parse(source).body:
-            if isinstance(node, ast.FunctionDef):
-                exec(compile(ast.Module([node], type_ignores=[]), filename, "exec"), namespace)
-    return {name: value for name, value in namespace.items()
-            if getattr(getattr(value, "__code__", None), "co_filename", None) == filename}

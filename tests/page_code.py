@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
 import re
 import symtable
 from pathlib import Path
@@ -49,6 +50,19 @@ def page_function(page: str, name: str, **names):
                      namespace)
                 return namespace[name]
     raise AssertionError(f"{page}.md defines no function {name}")
+
+
+def page_functions(page: str, namespace: dict | None = None) -> dict:
+    """Every function defined at the top level of the page's code cells, compiled from their
+    source alone (no cell runs), with ``np``, ``math`` and ``namespace`` as their globals."""
+    namespace = {"np": np, "math": math, **(namespace or {})}
+    filename = f"{page}.md"
+    for source, _ in code_cells(page):
+        for node in ast.parse(python_of(source)).body:
+            if isinstance(node, ast.FunctionDef):
+                exec(compile(ast.Module([node], type_ignores=[]), filename, "exec"), namespace)
+    return {name: value for name, value in namespace.items()
+            if getattr(getattr(value, "__code__", None), "co_filename", None) == filename}
 
 
 def _defined_and_used(source: str) -> tuple[set[str], set[str]]:

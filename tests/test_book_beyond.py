@@ -16,13 +16,12 @@ import numpy as np
 import pytest
 from book_support import (
     assert_figures_are_images_with_alt_text_and_captions,
-    code_cells,
     glue_values,
     glued_in_paragraph,
-    page_functions,
     soup_of,
     text_of,
 )
+from page_code import code_cells, names_from_hidden_cells, page_functions
 
 from scratchnet import checkpoint, data, model, robustness, train
 
@@ -327,7 +326,7 @@ WORDS = {"glue", "final_dev", "points", "digits", "compare", "within", "best", "
 def test_better_hidden_cells_only_glue():
     """Cells removed from the page (but the shared set-up) compute nothing: no function, no
     training, no call into the library; only glue and the verdict words of the visible functions."""
-    for tags, source in code_cells("training-better")[1:]:
+    for source, tags in code_cells("training-better")[1:]:
         if "remove-cell" not in tags:
             continue
         for node in ast.walk(ast.parse(source)):
@@ -344,37 +343,14 @@ def test_better_hidden_cells_only_glue():
                     assert name not in LIBRARY, f"hidden cell calls {called}"
 
 
-def assigned(tree) -> set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-    return names
-
-
 def test_better_visible_cells_use_no_name_defined_only_in_a_removed_cell():
-    cells = code_cells("training-better")
-    hidden, shown = set(), set()
-    for index, (tags, source) in enumerate(cells):
-        names = assigned(ast.parse(source))
-        (hidden if "remove-cell" in tags and index > 0 else shown).update(names)
-    only_hidden = hidden - shown
-    for tags, source in cells:
-        if "remove-cell" in tags:
-            continue
-        used = {node.id for node in ast.walk(ast.parse(source))
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-        assert not used & only_hidden, f"{sorted(used & only_hidden)} in:\n{source[:200]}"
+    assert names_from_hidden_cells("training-better") == []
 
 
 def test_better_figure_labels_have_no_literal_subscripts():
     """'η_e' in a label is TeX that matplotlib prints as it is; subscripts belong inside $...$."""
     labelling = {"set_xlabel", "set_ylabel", "set_title", "suptitle", "text"}
-    for _, source in code_cells("training-better"):
+    for source, _ in code_cells("training-better"):
         for node in ast.walk(ast.parse(source)):
             if not isinstance(node, ast.Call):
                 continue
