@@ -29,7 +29,7 @@ book: setup
 
 # The student edition: every exercise, no solution (scratchnet.editions), in _build/student/html/.
 book-student: setup
-	$(BIN)/python -m scratchnet.editions
+	$(BIN)/python -m scratchnet_book.editions
 
 test: setup
 	pytest

@@ -2,7 +2,7 @@
 
 Each page exists with its executed outputs, every figure has alt text, the equations are numbered,
 and the glued numbers are present and plausible. Expected values are computed here at test time
-from the same cached runs the pages used (``checkpoint.train_or_load``), never typed in.
+from the same cached runs the pages used (``runs.train_or_load``), never typed in.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from scratchnet import checkpoint, data, model, robustness, train
+from scratchnet import data, model, robustness, runs, train
 from book_support import (assert_figures_are_images_with_alt_text_and_captions, glued_in_paragraph,
                           soup_of, text_of)
 
@@ -79,7 +79,7 @@ def test_better_recommended_accuracies_are_glued_plausible_and_those_of_the_cach
     values = glued_in_paragraph(better, "The recommended network reaches")
     dev, test = percent(values[0]), percent(values[1])
     assert dev >= 0.96 and test >= 0.96
-    params, _ = checkpoint.train_or_load(train.RECOMMENDED["mnist"], splits)
+    params, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
     assert values[0] == f"{train.accuracy_of(params, splits.dev.X, splits.dev.y):.1%}"
     assert values[1] == f"{train.accuracy_of(params, splits.test.X, splits.test.y):.1%}"
     assert values[2] == f"{len(splits.test.y):,}"
@@ -124,7 +124,7 @@ def test_robustness_reject_option_numbers_are_present_and_consistent(robust, spl
     assert percent(at95[0]) == pytest.approx(0.95)
     accuracy_at_95 = percent(at95[-1])
     assert percent(full_acc) <= accuracy_at_95 <= 1
-    params, _ = checkpoint.train_or_load(train.RECOMMENDED["mnist"], splits)
+    params, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
     P = model.predict_proba(params, splits.test.X)
     c = np.sort(robustness.confidence(P))
     tau = c[len(c) - int(np.ceil(0.95 * len(c)))]                # the most confident 95% answer
@@ -136,7 +136,7 @@ def test_robustness_ece_is_glued_and_matches_the_library(robust, splits):
     values = glued_in_paragraph(robust, "The recommended network's ECE is")
     ece = float(values[0])
     assert 0 <= ece < 0.2
-    params, _ = checkpoint.train_or_load(train.RECOMMENDED["mnist"], splits)
+    params, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
     P = model.predict_proba(params, splits.test.X)
     assert values[0] == f"{robustness.expected_calibration_error(P, splits.test.y, 10):.3f}"
 
@@ -161,9 +161,9 @@ def test_robustness_augmentation_helps_against_shifts(robust):
 
 def test_robustness_compares_against_a_network_trained_without_augmentation(robust, splits):
     config = replace(train.RECOMMENDED["mnist"], augment=False, epochs=10)
-    params, _ = checkpoint.train_or_load(config, splits)
+    params, _ = runs.train_or_load(config, splits)
     values = glued_in_paragraph(robust, "All measurements use the")
     assert values[3] == str(config.epochs)
     assert values[4] == f"{train.accuracy_of(params, splits.test.X, splits.test.y):.1%}"
-    recommended, _ = checkpoint.train_or_load(train.RECOMMENDED["mnist"], splits)
+    recommended, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
     assert values[2] == f"{train.accuracy_of(recommended, splits.test.X, splits.test.y):.1%}"

@@ -20,7 +20,7 @@ from quick_model import mnist_splits
 from scratchnet import __version__, data
 from scratchnet.checkpoint import load
 from scratchnet.model import predict, predict_proba
-from scratchnet.preprocess import picture_to_row
+from scratchnet.data.preprocess import picture_to_row
 
 
 def scratchnet(*args, cwd: Path) -> subprocess.CompletedProcess:

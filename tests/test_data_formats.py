@@ -8,10 +8,12 @@ import struct
 
 import numpy as np
 import pytest
-from data_support import isolated, synthetic  # noqa: F401  (isolated is an autouse fixture)
+from data_support import synthetic
 
 from scratchnet.data import read_csv, read_idx, read_images_labels, scale, write_idx
 from scratchnet.errors import DataError
+
+pytestmark = pytest.mark.isolated_data
 
 
 def refused(path, reader=read_idx) -> str:

@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
-from data_support import NPM_LABEL_COUNTS, isolated, synthetic  # noqa: F401
+from data_support import NPM_LABEL_COUNTS, synthetic
 
 from scratchnet.data import CLASS_NAMES, Dataset, scale, split
+
+pytestmark = pytest.mark.isolated_data
 
 
 def dataset(n_train: int, n_test: int | None = None, counts=None) -> Dataset:

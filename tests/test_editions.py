@@ -19,7 +19,7 @@ import pytest
 from sphinx.search.en import SearchEnglish
 
 from book_support import exercises
-from scratchnet.editions import build_student, split_solutions, strip_solutions
+from scratchnet_book.editions import build_student, split_solutions, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"

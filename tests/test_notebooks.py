@@ -11,7 +11,7 @@ import yaml
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-from scratchnet.sphinx_notebooks import is_notebook_source, runnable_notebook
+from scratchnet_book.sphinx_notebooks import is_notebook_source, runnable_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())

@@ -13,7 +13,7 @@ from PIL import Image
 from quick_model import mnist_splits, quick_model
 from scratchnet.errors import DataError
 from scratchnet.model import predict, predict_proba
-from scratchnet.preprocess import (centre_by_mass, crop_to_ink, fit_box, mnist_style,
+from scratchnet.data.preprocess import (centre_by_mass, crop_to_ink, fit_box, mnist_style,
                                    paper_to_black, picture_to_row)
 
 PAPER, INK = 235, 25          # light grey paper, dark ink (0..255)

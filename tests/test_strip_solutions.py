@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from scratchnet.editions import SolutionMarkupError, prepare_student_sources, split_solutions, strip_solutions
+from scratchnet_book.editions import SolutionMarkupError, prepare_student_sources, split_solutions, strip_solutions
 
 
 def md(text: str) -> str:

@@ -17,10 +17,11 @@ import numpy as np
 
 from scratchnet import __version__
 from scratchnet.cli_data import add_data_commands
-from scratchnet.errors import ScratchnetError
+from scratchnet.errors import ScratchnetError, one_line
 
 
 def positive_int(text: str) -> int:
+    """argparse type: a whole number > 0."""
     value = int(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text}")
@@ -28,6 +29,7 @@ def positive_int(text: str) -> int:
 
 
 def non_negative_int(text: str) -> int:
+    """argparse type: a whole number >= 0."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text}")
@@ -35,13 +37,15 @@ def non_negative_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
     value = float(text)
     if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
     return value
 
 
-def cmd_train(args) -> int:
+def cmd_train(args: argparse.Namespace) -> int:
+    """``scratchnet train``: train the dataset's recommended configuration and save the model."""
     from scratchnet import checkpoint, data
     from scratchnet.evaluate import report
     from scratchnet.model import predict_proba
@@ -51,8 +55,7 @@ def cmd_train(args) -> int:
     overrides = {"hidden": args.hidden, "epochs": args.epochs, "batch_size": args.batch_size,
                  "lr": args.lr, "seed": args.seed, "include_dev": args.include_dev}
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    dataset = data.load(args.dataset)
-    splits = data.split(dataset, seed=config.seed)
+    dataset, splits = data.load_and_split(args.dataset)
     say = print if not args.json else (lambda *a, **k: print(*a, **k, file=sys.stderr))
     say(f"data: {dataset.name} from {dataset.source} ({dataset.location})")
     say(f"      {splits.description}")
@@ -87,7 +90,8 @@ def cmd_train(args) -> int:
     return 0
 
 
-def cmd_evaluate(args) -> int:
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """``scratchnet evaluate``: a saved model's accuracy, overall and per class, on labelled files."""
     from scratchnet import checkpoint, data
     from scratchnet.evaluate import report
     from scratchnet.model import predict_proba
@@ -111,10 +115,11 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def cmd_predict(args) -> int:
+def cmd_predict(args: argparse.Namespace) -> int:
+    """``scratchnet predict``: the class of each picture, with the probabilities."""
     from scratchnet import checkpoint
     from scratchnet.model import predict_proba
-    from scratchnet.preprocess import picture_to_row
+    from scratchnet.data.preprocess import picture_to_row
 
     params, meta = checkpoint.load(args.model)
     names = meta.get("dataset", {}).get("class_names") or [str(k) for k in range(10)]
@@ -133,8 +138,8 @@ def cmd_predict(args) -> int:
 class OneLineParser(argparse.ArgumentParser):
     """argparse, except that a usage mistake is one line on stderr (exit 2), like every error."""
 
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=positive_int, help="epochs (iterations for full batch)")
     t.add_argument("--batch-size", type=positive_int)
     t.add_argument("--lr", type=positive_float, help="learning rate")
-    t.add_argument("--seed", type=non_negative_int)
+    t.add_argument("--seed", type=non_negative_int,
+                   help="seed of the initial weights and the batch order (the train / dev split "
+                        "always uses scratchnet.data.SPLIT_SEED)")
     t.add_argument("--include-dev", action=argparse.BooleanOptionalAction, default=None,
                    help="train on train + dev (the final fit; default: as the dataset's "
                         "recommended configuration says)")
@@ -175,12 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); the exit status."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except ScratchnetError as e:
-        print(f"scratchnet: error: {' '.join(str(e).split())}", file=sys.stderr)
+        print(f"scratchnet: error: {one_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("scratchnet: interrupted", file=sys.stderr)

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratchnet import N_CLASSES
+
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """acc = (1/n) sum_i [y_pred_i = y_true_i]."""
     return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray,
+                     n_classes: int = N_CLASSES) -> np.ndarray:
     """C_jk = number of examples of true class j predicted as class k. Returns (K, K) int64."""
     C = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(C, (np.asarray(y_true), np.asarray(y_pred)), 1)

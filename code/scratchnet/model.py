@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratchnet import N_CLASSES, N_PIXELS  # 784 inputs (28 x 28 pixels), 10 classes
+
 Params = dict[str, np.ndarray]
 """The network's parameters: ``{"W1": ..., "b1": ..., "W2": ..., "b2": ...}``."""
-
-N_PIXELS = 784
-N_CLASSES = 10
 
 
 # --- initialisation (chapter 2) ---------------------------------------------------------------

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from scratchnet.model import N_CLASSES, N_PIXELS
+from scratchnet import N_CLASSES, N_PIXELS
 
 
 def matmul_flops(m: int, k: int, n: int) -> int:
