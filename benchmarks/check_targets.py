@@ -2,8 +2,8 @@
 
     python benchmarks/check_targets.py [--dataset mnist|fashion-mnist|all] [--json PATH]
 
-Runs ``scratchnet train --dataset D --json`` (the recommended configuration, nothing overridden) in a
-fresh process for each dataset, and compares what it prints with the targets of issue 5, stated
+Runs ``scratchnet train --dataset D --json`` (the recommended configuration, nothing overridden) in
+a fresh process for each dataset, and compares what it prints with the targets of issue 5, stated
 once in ``scratchnet.targets``: for MNIST a held-out test accuracy and a time for the training
 loop, for Fashion-MNIST the official test accuracy.
 
@@ -25,7 +25,7 @@ from scratchnet.targets import TARGETS, verdicts
 
 
 def run_default(dataset: str) -> dict:
-    """``python -m scratchnet train --dataset DATASET --json`` in a fresh process; its JSON result."""
+    """``python -m scratchnet train --dataset DATASET --json`` in a fresh process: its JSON."""
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "scratchnet", "train", "--dataset", dataset,
                    "--json", "--no-progress", "--out", str(Path(tmp) / "model.npz")]

@@ -1,4 +1,4 @@
-"""scratchnet.checkpoint: a trained network saved as .npz and loaded back, and every bad file refused.
+"""scratchnet.checkpoint: a trained network saved as .npz and loaded back, every bad file refused.
 
 A bad model file is a one-line ModelFileError that names the file, both from the library and through
 ``scratchnet evaluate`` (non-zero exit, one line on stderr, no traceback).
@@ -94,7 +94,8 @@ def test_save_files_load_without_pickle(tmp_path):
 def write_npz(path: Path, arrays: dict, metadata=None, **kw) -> Path:
     """An .npz like save() writes, with any array replaced, removed (None) or added."""
     meta = {"format": "scratchnet-model", "version": __version__} if metadata is None else metadata
-    blob = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8) if isinstance(meta, dict) else meta
+    blob = (np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8) if isinstance(meta, dict)
+            else meta)
     contents = {**params_of(), "metadata": blob, **arrays}
     np.savez(path, **{k: v for k, v in contents.items() if v is not None}, **kw)
     return path

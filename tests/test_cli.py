@@ -1,4 +1,5 @@
-"""The ``scratchnet`` command end to end, as a user runs it: ``python -m scratchnet ...`` in a folder.
+"""The ``scratchnet`` command end to end, as a user runs it: ``python -m scratchnet ...`` in a
+folder.
 
 One model is trained once (module fixture) and then evaluated on IDX and CSV files written from
 the held-out split, and asked about a PNG of a digit. Bad arguments end in one line, no traceback.
@@ -15,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
 from quick_model import mnist_splits
+
 from scratchnet import __version__, data
 from scratchnet.checkpoint import load
-from scratchnet.model import predict, predict_proba
 from scratchnet.data.preprocess import picture_to_row
+from scratchnet.model import predict, predict_proba
 
 
 def scratchnet(*args, cwd: Path) -> subprocess.CompletedProcess:

@@ -98,7 +98,8 @@ def wrong_content(folder):
 def csv_case(edit):
     def case(folder):
         images, labels = synthetic(3)
-        rows = [[str(label), *map(str, im.ravel())] for im, label in zip(images, labels)]
+        rows = [[str(label), *map(str, im.ravel())]
+                for im, label in zip(images, labels, strict=True)]
         edit(rows)
         folder.mkdir(parents=True)
         path = folder / "mnist_train.csv"

@@ -10,7 +10,14 @@ import time
 
 import numpy as np
 import pytest
-from data_support import NPM_LABEL_COUNTS, content_sha256, copy_npm_cache, md5, synthetic, write_idx_set
+from data_support import (
+    NPM_LABEL_COUNTS,
+    content_sha256,
+    copy_npm_cache,
+    md5,
+    synthetic,
+    write_idx_set,
+)
 
 from scratchnet import data
 from scratchnet.data import npm, sources
@@ -104,7 +111,8 @@ def test_local_image_label_count_mismatch_is_rejected(isolated, no_known_hashes)
 
 def write_csv(path, images, labels, header=True):
     lines = ["label," + ",".join(f"pixel{i}" for i in range(784))] if header else []
-    lines += [",".join(map(str, [label, *im.ravel()])) for im, label in zip(images, labels)]
+    lines += [",".join(map(str, [label, *im.ravel()]))
+              for im, label in zip(images, labels, strict=True)]
     path.write_text("\n".join(lines) + "\n")
 
 

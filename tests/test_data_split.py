@@ -63,7 +63,7 @@ def test_split_parts_are_disjoint_and_cover_every_image(npm_like):
     parts = [index_of(s.X) for s in (splits.train, splits.dev, splits.test)]
     everything = np.concatenate(parts)
     assert len(np.unique(everything)) == 10_000 == len(everything)
-    for part, s in zip(parts, (splits.train, splits.dev, splits.test)):
+    for part, s in zip(parts, (splits.train, splits.dev, splits.test), strict=True):
         np.testing.assert_array_equal(s.y, npm_like.train_labels[part])  # labels follow images
 
 

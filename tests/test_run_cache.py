@@ -1,5 +1,5 @@
-"""scratchnet.runs: the cache of trained runs the book's chapters share returns exactly what training
-returns."""
+"""scratchnet.runs: the cache of trained runs the book's chapters share returns exactly what
+training returns."""
 
 from dataclasses import replace
 
@@ -12,7 +12,10 @@ from scratchnet.train import TrainConfig
 
 def tiny_splits(seed=0):
     rng = np.random.default_rng(seed)
-    make = lambda n: Split(rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n))
+
+    def make(n):
+        return Split(rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n))
+
     return Splits(train=make(120), dev=make(30), test=make(30), description="random")
 
 

@@ -26,7 +26,7 @@ PREPROCESSING = "pixels / 255, rows of 784 in row-major 28x28 order"
 
 
 def save(path: str | Path, params: Params, metadata: dict) -> Path:
-    """Write params and metadata to ``path`` atomically (:func:`scratchnet.files.write_atomically`)."""
+    """Write params and metadata to ``path`` atomically (``scratchnet.files.write_atomically``)."""
     path = Path(path)
     hidden = params["W1"].shape[1]
     meta = {"format": "scratchnet-model", "version": __version__,
@@ -51,7 +51,8 @@ def load(path: str | Path) -> tuple[Params, dict]:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in (*PARAM_NAMES, "metadata") if k not in f.files]
             if missing:
-                raise ModelFileError(f"{path}: not a scratchnet model (missing {', '.join(missing)})")
+                raise ModelFileError(f"{path}: not a scratchnet model "
+                                     f"(missing {', '.join(missing)})")
             arrays = {k: f[k] for k in (*PARAM_NAMES, "metadata")}
     except ModelFileError:
         raise

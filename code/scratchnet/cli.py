@@ -91,7 +91,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """``scratchnet evaluate``: a saved model's accuracy, overall and per class, on labelled files."""
+    """``scratchnet evaluate``: a saved model's accuracy, overall and per class."""
     from scratchnet import checkpoint, data
     from scratchnet.evaluate import report
     from scratchnet.model import predict_proba
@@ -118,13 +118,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     """``scratchnet predict``: the class of each picture, with the probabilities."""
     from scratchnet import checkpoint
-    from scratchnet.model import predict_proba
     from scratchnet.data.preprocess import picture_to_row
+    from scratchnet.model import predict_proba
 
     params, meta = checkpoint.load(args.model)
     names = meta.get("dataset", {}).get("class_names") or [str(k) for k in range(10)]
     rows = np.stack([picture_to_row(p) for p in args.images]).astype(params["W1"].dtype)
-    for path, p in zip(args.images, predict_proba(params, rows)):
+    for path, p in zip(args.images, predict_proba(params, rows), strict=True):
         best = int(p.argmax())
         if args.json:
             print(json.dumps({"image": str(path), "label": best, "name": names[best],

@@ -49,6 +49,6 @@ def report(P: np.ndarray, y_true: np.ndarray, class_names=None) -> dict:
         "n": int(len(y_true)),
         "correct": int(np.sum(y_pred == y_true)),
         "per_class_accuracy": {name: (None if np.isnan(a) else float(a))
-                               for name, a in zip(names, per_class_accuracy(C))},
+                               for name, a in zip(names, per_class_accuracy(C), strict=True)},
         "confusion_matrix": C.tolist(),
     }

@@ -53,7 +53,8 @@ def export_web(path: str | Path, params: Params, metadata: dict | None = None) -
     text = json.dumps(header).encode()
     text += b" " * (start - len(MAGIC) - 4 - len(text))
     assert len(MAGIC) + 4 + len(text) == start
-    blob = MAGIC + struct.pack("<I", len(text)) + text + b"".join(a.tobytes() for a in arrays.values())
+    blob = (MAGIC + struct.pack("<I", len(text)) + text
+            + b"".join(a.tobytes() for a in arrays.values()))
     return write_atomically(path, blob)     # readable by everyone, as a site asset must be
 
 

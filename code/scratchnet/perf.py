@@ -23,7 +23,8 @@ def matmul_peak_gflops(n: int = 2048, repeats: int = 5, dtype=np.float32, seed: 
     """This machine's measured matrix-product speed: best GFLOP/s of ``repeats`` (n, n) @ (n, n).
 
     A large square product is the best case for BLAS (2n^3 FLOPs for 3n^2 numbers moved: 2n/3 per
-    number), so it stands for the peak a training loop, made of the same products, can hope to reach.
+    number), so it stands for the peak a training loop, made of the same products, can hope to
+    reach.
     """
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((n, n), dtype=dtype)

@@ -46,7 +46,7 @@ def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gr
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for i, (ax, img) in enumerate(zip(axes.flat, images)):
+    for i, (ax, img) in enumerate(zip(axes.flat, images, strict=False)):
         ax.imshow(img, cmap=cmap)
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=8)

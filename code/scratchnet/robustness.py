@@ -57,7 +57,8 @@ def expected_calibration_error(P: np.ndarray, y: np.ndarray, n_bins: int = 10) -
 
 def pca(A: np.ndarray, k: int = 2):
     """Principal components by SVD: centre A (n, d) to A_c = A - mean, A_c = U S V^T;
-    returns the coordinates A_c V_k (n, k) and the fraction of variance each explains, S_j^2 / sum S^2.
+    returns the coordinates A_c V_k (n, k) and the fraction of variance each explains,
+    S_j^2 / sum S^2.
     """
     centred = A - A.mean(axis=0)
     U, S, Vt = np.linalg.svd(centred, full_matrices=False)

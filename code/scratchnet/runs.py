@@ -41,8 +41,8 @@ def train_or_load(config: train.TrainConfig, splits: Splits, cache_dir: str | Pa
     """``train.train(config, ...)`` on ``splits``, or its saved result when the same run was done
     before (same :func:`run_key`). Returns (params, history), identical bit for bit either way.
 
-    ``cache_dir`` is the folder of saved runs (default ``<scratchnet cache>/runs``); a damaged entry is
-    trained again, never trusted.
+    ``cache_dir`` is the folder of saved runs (default ``<scratchnet cache>/runs``); a damaged
+    entry is trained again, never trusted.
     """
     folder = Path(cache_dir) if cache_dir is not None else data.cache_dir() / "runs"
     path = folder / f"{run_key(config, splits)}.npz"

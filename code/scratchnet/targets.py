@@ -19,7 +19,8 @@ most 0.8 times PyTorch's, and at least 60% of this machine's measured matrix-pro
 
 
 def verdicts(dataset: str, result: dict[str, float]) -> dict[str, bool]:
-    """For each target of ``dataset``: did ``result`` (``test_accuracy``, ``train_seconds``) meet it?
+    """For each target of ``dataset``: did ``result`` (``test_accuracy``, ``train_seconds``) meet
+    it?
 
     Accuracy meets its target when at least equal to it, time when at most equal to it.
     """

@@ -100,7 +100,8 @@ def _include_cell(path: str, options: dict[str, str], repository: str, branch: s
     match = re.search(r"(?:^|/)code/(scratchnet/[\w/]+)\.py$", path)
     if not match:
         target = path.replace("../", "")
-        return new_markdown_cell(f"*(The book shows [`{target}`]({repository}/blob/{branch}/{target}) here.)*")
+        link = f"{repository}/blob/{branch}/{target}"
+        return new_markdown_cell(f"*(The book shows [`{target}`]({link}) here.)*")
     module = match[1].replace("/", ".")
     obj = f"{module}.{options['pyobject']}" if "pyobject" in options else module
     lines = f', lines="{options["lines"]}"' if "lines" in options else ""
@@ -124,7 +125,8 @@ def _split_markdown(source: str, repository: str, branch: str) -> list:
 
 def runnable_notebook(source: Path, repository: str, branch: str = "main",
                       book_title: str = "the book") -> nbformat.NotebookNode:
-    """The notebook for one MyST chapter, ready to run outside the book (see the module docstring)."""
+    """The notebook for one MyST chapter, ready to run outside the book (see the module
+    docstring)."""
     import jupytext
 
     nb = jupytext.read(source, fmt="md:myst")
@@ -196,8 +198,9 @@ def link_notebook(app, pagename: str, templatename: str, context: dict[str, Any]
             if existing:
                 existing[0]["url"] = url
             else:
-                buttons.insert(0, {"type": "link", "url": url, "text": ".ipynb", "icon": "fas fa-code",
-                                   "tooltip": "Download notebook file", "label": "download-notebook-button"})
+                buttons.insert(0, {"type": "link", "url": url, "text": ".ipynb",
+                                   "icon": "fas fa-code", "tooltip": "Download notebook file",
+                                   "label": "download-notebook-button"})
         if group.get("label") == "launch-buttons":
             repository, _ = _repository(app)
             slug = re.sub(r"^https://github\.com/", "", repository)

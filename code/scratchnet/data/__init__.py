@@ -22,12 +22,26 @@ Every problem with the data raises ``DataError("<file>: what is wrong")``.
 
 from scratchnet.data.catalog import info, summary
 from scratchnet.data.datasets import (
-    CLASS_NAMES, LOADERS, TITLES, Dataset, as_dataset, check_name_and_source, fetch, load,
+    CLASS_NAMES,
+    LOADERS,
+    TITLES,
+    Dataset,
+    as_dataset,
+    check_name_and_source,
+    fetch,
+    load,
 )
 from scratchnet.data.formats import read_csv, read_idx, read_images_labels, write_idx
 from scratchnet.data.sources import SOURCES, cache_dir
 from scratchnet.data.splits import (
-    SPLIT_SEED, Split, Splits, describe_split, load_and_split, scale, split, split_indices,
+    SPLIT_SEED,
+    Split,
+    Splits,
+    describe_split,
+    load_and_split,
+    scale,
+    split,
+    split_indices,
     stratified_order,
 )
 

@@ -1,5 +1,5 @@
-"""What ``scratchnet data fetch`` and ``scratchnet data info`` report: datasets on disk, their files,
-splits and checksums, as JSON-ready dictionaries."""
+"""What ``scratchnet data fetch`` and ``scratchnet data info`` report: the datasets on disk, their
+files, splits and checksums, as JSON-ready dictionaries."""
 
 from scratchnet.data import sources
 from scratchnet.data.datasets import CLASS_NAMES, LOADERS, Dataset, as_dataset

@@ -116,7 +116,7 @@ def idx_bytes(array: np.ndarray) -> bytes:
 
 
 def idx_file_content(path: str | Path, array: np.ndarray) -> bytes:
-    """What :func:`write_idx` writes to ``path``: the IDX bytes, gzip-compressed if it ends in .gz."""
+    """What :func:`write_idx` writes to ``path``: IDX bytes, gzip-compressed if it ends in .gz."""
     content = idx_bytes(array)
     if str(path).endswith(".gz"):
         content = gzip.compress(content, compresslevel=6, mtime=0)  # 9 is 10× slower, 2% smaller

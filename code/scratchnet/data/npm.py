@@ -18,7 +18,13 @@ import numpy as np
 from scratchnet import N_PIXELS, SIDE
 from scratchnet.data.formats import idx_bytes, idx_file_content
 from scratchnet.data.sources import (
-    TRAIN_IMAGES, TRAIN_LABELS, Found, SourceUnavailable, cache_dir, read_idx_files, sha256,
+    TRAIN_IMAGES,
+    TRAIN_LABELS,
+    Found,
+    SourceUnavailable,
+    cache_dir,
+    read_idx_files,
+    sha256,
 )
 from scratchnet.errors import DataError
 from scratchnet.files import write_folder_atomically

@@ -21,7 +21,9 @@ FIELD = SIDE          # ... and centred by mass in FIELD x FIELD (28 x 28, an MN
 
 
 def read_picture(path: str | Path) -> np.ndarray:
-    """A picture file as grayscale intensities in [0, 1], shape (h, w); transparency becomes white paper."""
+    """A picture file as grayscale intensities in [0, 1], shape (h, w).
+
+    Transparency becomes white paper."""
     path = Path(path)
     try:
         with Image.open(path) as im:
@@ -95,7 +97,9 @@ def mnist_style(gray: np.ndarray) -> np.ndarray:
 
 
 def picture_to_row(path: str | Path) -> np.ndarray:
-    """Read a picture file and apply :func:`mnist_style`; a blank or unreadable picture is a DataError."""
+    """Read a picture file and apply :func:`mnist_style`.
+
+    A blank or unreadable picture is a one-line DataError naming the file."""
     try:
         return mnist_style(read_picture(path))
     except ValueError as e:

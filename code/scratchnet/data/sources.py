@@ -8,8 +8,8 @@ over in silence for the next source. With ``offline=True`` a source uses only wh
 disk, so ``data.load`` can prefer any cached copy to a network round trip.
 
 The expected hashes live in module-level dictionaries (``GZ_MD5``, ``CONTENT_SHA256``, and
-``npm.NPM_CONTENT_SHA256``) so a test can replace them, e.g. with the hashes of small synthetic files
-served by a loopback mirror.
+``npm.NPM_CONTENT_SHA256``) so a test can replace them, e.g. with the hashes of small synthetic
+files served by a loopback mirror.
 """
 
 import hashlib
