@@ -12,6 +12,7 @@ import math
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -55,7 +56,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     overrides = {"hidden": args.hidden, "epochs": args.epochs, "batch_size": args.batch_size,
                  "lr": args.lr, "seed": args.seed, "include_dev": args.include_dev}
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    dataset, splits = data.load_and_split(args.dataset)
+    dataset = data.load(args.dataset)
+    splits = data.split(dataset)        # with data.SPLIT_SEED, whatever the training seed
     say = print if not args.json else (lambda *a, **k: print(*a, **k, file=sys.stderr))
     say(f"data: {dataset.name} from {dataset.source} ({dataset.location})")
     say(f"      {splits.description}")
@@ -138,7 +140,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 class OneLineParser(argparse.ArgumentParser):
     """argparse, except that a usage mistake is one line on stderr (exit 2), like every error."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 

@@ -297,7 +297,8 @@ def download(url: str, folder: Path, md5: str) -> Path:
                         f"{md5[:12]}…; rejected, nothing cached") from None
 
 
-def network_problem(error) -> str:
+def network_problem(error: Exception) -> str:
+    """A few words on why a download failed (``HTTP 404``, ``timed out``, ``cannot connect``)."""
     import requests
 
     if isinstance(error, requests.HTTPError) and error.response is not None:

@@ -79,7 +79,7 @@ def split(dataset: Dataset, seed: int = SPLIT_SEED) -> Splits:
 
     Same dataset and seed → identical arrays. See ``split_indices`` for the sizes.
     """
-    def part(indices):
+    def part(indices: np.ndarray) -> Split:
         return Split(scale(dataset.train_images[indices]),
                      dataset.train_labels[indices].astype(np.int64))
 
