@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet import SIDE  # images are SIDE x SIDE pixels
+
 CENTRE = (SIDE - 1) / 2
 
 
