@@ -12,6 +12,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
+from scratchnet import SIDE
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -42,7 +44,7 @@ def use_style() -> None:
 def as_images(images: np.ndarray) -> np.ndarray:
     """(n, 784) or (n, 28, 28) -> (n, 28, 28)."""
     images = np.asarray(images)
-    return images.reshape(len(images), 28, 28)
+    return images.reshape(len(images), SIDE, SIDE)
 
 
 def digit_grid(images: np.ndarray, titles: Sequence | None = None, ncols: int = 10,
