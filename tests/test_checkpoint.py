@@ -1,4 +1,4 @@
-"""scratchnet.checkpoint: a trained network saved as .npz and loaded back, and every bad file refused.
+"""scratchnet.checkpoint: a trained network saved as .npz and loaded back, every bad file refused.
 
 A bad model file is a one-line ModelFileError that names the file, both from the library and through
 ``scratchnet evaluate`` (non-zero exit, one line on stderr, no traceback).
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from scratchnet import __version__
-from scratchnet.checkpoint import load, save
+from scratchnet.checkpoint import fingerprint, load, save
 from scratchnet.errors import ModelFileError
 from scratchnet.model import init_he
 
@@ -94,7 +94,8 @@ def test_save_files_load_without_pickle(tmp_path):
 def write_npz(path: Path, arrays: dict, metadata=None, **kw) -> Path:
     """An .npz like save() writes, with any array replaced, removed (None) or added."""
     meta = {"format": "scratchnet-model", "version": __version__} if metadata is None else metadata
-    blob = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8) if isinstance(meta, dict) else meta
+    blob = (np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8) if isinstance(meta, dict)
+            else meta)
     contents = {**params_of(), "metadata": blob, **arrays}
     np.savez(path, **{k: v for k, v in contents.items() if v is not None}, **kw)
     return path
@@ -220,3 +221,22 @@ def test_saving_where_it_cannot_write_is_a_one_line_model_file_error(tmp_path):
             save(target, params_of(), META)
         assert str(target) in str(e.value) and "\n" not in str(e.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "taken.npz"]   # no temp file
+
+
+# --- fingerprints -----------------------------------------------------------------------------
+
+
+def test_a_fingerprint_names_the_weights_bit_for_bit():
+    params = params_of()
+    same = {k: v.copy() for k, v in params.items()}
+    nudged = {**same, "b2": same["b2"].copy()}
+    nudged["b2"][0] = np.nextafter(nudged["b2"][0], np.float32(np.inf))   # one bit of one number
+    assert fingerprint(params) == fingerprint(same)
+    assert len(fingerprint(params)) == 12 and int(fingerprint(params), 16) >= 0
+    assert fingerprint(nudged) != fingerprint(params)
+    assert fingerprint(params_of(np.float64)) != fingerprint(params)
+
+
+def test_a_saved_and_loaded_network_keeps_its_fingerprint(tmp_path):
+    save(tmp_path / "m.npz", params_of(), META)
+    assert fingerprint(load(tmp_path / "m.npz")[0]) == fingerprint(params_of())

@@ -1,4 +1,5 @@
-"""The ``scratchnet`` command end to end, as a user runs it: ``python -m scratchnet ...`` in a folder.
+"""The ``scratchnet`` command end to end, as a user runs it: ``python -m scratchnet ...`` in a
+folder.
 
 One model is trained once (module fixture) and then evaluated on IDX and CSV files written from
 the held-out split, and asked about a PNG of a digit. Bad arguments end in one line, no traceback.
@@ -15,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
 from quick_model import mnist_splits
-from scratchnet import __version__, data
+
+from scratchnet import __version__, checkpoint, cli, data, train
 from scratchnet.checkpoint import load
+from scratchnet.data.preprocess import picture_to_row
 from scratchnet.model import predict, predict_proba
-from scratchnet.preprocess import picture_to_row
 
 
 def scratchnet(*args, cwd: Path) -> subprocess.CompletedProcess:
@@ -190,3 +191,26 @@ def test_predict_on_a_file_that_is_not_a_picture_is_one_line_naming_it(trained):
     r = scratchnet("predict", "m.npz", "notes.txt", cwd=folder)
     assert_one_line_error(r, "notes.txt")
     assert r.stdout == ""
+
+
+# --- the split does not follow the training seed ---------------------------------------------
+
+
+def test_the_training_seed_changes_the_weights_not_the_split(monkeypatch):
+    """``--seed`` seeds the initial weights and the batch order; every run splits with
+    ``data.SPLIT_SEED``, so runs with different seeds are measured on the same dev digits."""
+    seen = []
+
+    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
+        seen.append((config.seed, X_dev))
+        return train.init_params(config), train.History(seconds=0.0)
+
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
+    for seed in ("0", "3"):
+        assert cli.main(["train", "--seed", seed, "--epochs", "1", "--no-progress",
+                         "--no-include-dev", "--out", "/dev/null"]) == 0
+    (seed_a, dev_a), (seed_b, dev_b) = seen
+    assert (seed_a, seed_b) == (0, 3)
+    np.testing.assert_array_equal(dev_a, dev_b)
+    np.testing.assert_array_equal(dev_a, mnist_splits().dev.X)

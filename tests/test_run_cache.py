@@ -1,17 +1,21 @@
-"""The cache of trained runs shared by the book's chapters returns exactly what training returns."""
+"""scratchnet.runs: the cache of trained runs the book's chapters share returns exactly what
+training returns."""
 
 from dataclasses import replace
 
 import numpy as np
 
-from scratchnet import checkpoint
+from scratchnet import checkpoint, runs
 from scratchnet.data import Split, Splits
 from scratchnet.train import TrainConfig
 
 
 def tiny_splits(seed=0):
     rng = np.random.default_rng(seed)
-    make = lambda n: Split(rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n))
+
+    def make(n):
+        return Split(rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n))
+
     return Splits(train=make(120), dev=make(30), test=make(30), description="random")
 
 
@@ -20,28 +24,28 @@ CONFIG = TrainConfig(hidden=8, epochs=2, batch_size=40)
 
 def test_second_run_is_loaded_bit_for_bit(tmp_path, monkeypatch):
     splits = tiny_splits()
-    p1, h1 = checkpoint.train_or_load(CONFIG, splits, cache_dir=tmp_path)
+    p1, h1 = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("*.npz"))) == 1
     import scratchnet.train
     monkeypatch.setattr(scratchnet.train, "train", lambda *a, **k: (_ for _ in ()).throw(
         AssertionError("trained again instead of loading")))
-    p2, h2 = checkpoint.train_or_load(CONFIG, splits, cache_dir=tmp_path)
+    p2, h2 = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
     assert all(np.array_equal(p1[k], p2[k]) and p1[k].dtype == p2[k].dtype for k in p1)
     assert h1 == h2
 
 
 def test_a_different_config_or_different_data_is_a_different_run(tmp_path):
     splits = tiny_splits()
-    key = checkpoint.run_key(CONFIG, splits)
-    assert checkpoint.run_key(replace(CONFIG, seed=1), splits) != key
-    assert checkpoint.run_key(CONFIG, tiny_splits(seed=1)) != key
+    key = runs.run_key(CONFIG, splits)
+    assert runs.run_key(replace(CONFIG, seed=1), splits) != key
+    assert runs.run_key(CONFIG, tiny_splits(seed=1)) != key
 
 
 def test_a_damaged_cache_entry_is_retrained_not_trusted(tmp_path):
     splits = tiny_splits()
-    p1, _ = checkpoint.train_or_load(CONFIG, splits, cache_dir=tmp_path)
+    p1, _ = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
     (entry,) = tmp_path.glob("*.npz")
     entry.write_bytes(b"garbage")
-    p2, _ = checkpoint.train_or_load(CONFIG, splits, cache_dir=tmp_path)
+    p2, _ = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
     assert all(np.array_equal(p1[k], p2[k]) for k in p1)
     assert checkpoint.load(entry)[0]["W1"].shape == (784, 8)

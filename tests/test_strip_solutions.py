@@ -6,7 +6,12 @@ import textwrap
 
 import pytest
 
-from scratchnet.editions import SolutionMarkupError, prepare_student_sources, split_solutions, strip_solutions
+from scratchnet_book.editions import (
+    SolutionMarkupError,
+    prepare_student_sources,
+    split_solutions,
+    strip_solutions,
+)
 
 
 def md(text: str) -> str:
@@ -92,7 +97,8 @@ def test_a_gated_solution_takes_its_code_cells_with_it():
     assert "SECRET" not in stripped and "solution" not in stripped
     assert "raise NotImplementedError" in stripped and "{exercise-end}" in stripped
     assert stripped.endswith("```\n\nKept after.\n")
-    assert len(removed) == 1 and "return SECRET" in removed[0] and removed[0].rstrip().endswith("```")
+    assert len(removed) == 1 and "return SECRET" in removed[0]
+    assert removed[0].rstrip().endswith("```")
 
 
 def test_colon_fenced_gates_work_too():
@@ -145,8 +151,10 @@ def test_a_code_cell_is_opaque():
 @pytest.mark.parametrize("text,message", [
     ("```{solution-end}\n```\n", "without a {solution-start}"),
     ("```{solution-start} a\n```\ncode\n", "never closed by a {solution-end}"),
-    ("```{solution-start} a\n```\n```{solution-start} b\n```\n```{solution-end}\n```\n", "inside the gated solution"),
-    ("```{solution-start} a\n```\n:::{solution} b\nx\n:::\n```{solution-end}\n```\n", "inside the gated solution"),
+    ("```{solution-start} a\n```\n```{solution-start} b\n```\n```{solution-end}\n```\n",
+     "inside the gated solution"),
+    ("```{solution-start} a\n```\n:::{solution} b\nx\n:::\n```{solution-end}\n```\n",
+     "inside the gated solution"),
     (":::{solution} a\nnever closed\n", "never closed"),
     ("::::{solution} a\ntoo short a close\n:::\n", "never closed"),
 ])

@@ -10,7 +10,7 @@
  *   scratchnet.canvasGray()       the drawing canvas as {width, height, data} (gray levels in [0, 1])
  *   scratchnet.lastInput, .lastProbabilities   what the page showed last
  *
- * preprocess() repeats code/scratchnet/preprocess.py step by step (mnist_style), including the
+ * preprocess() repeats code/scratchnet/data/preprocess.py step by step (mnist_style), including the
  * arithmetic of Pillow's BOX resize and NumPy's pairwise summation, so that both give the same
  * 784 numbers for the same picture. predict() is the forward pass of code/scratchnet/model.py:
  * z1 = x W1 + b1, a1 = ReLU(z1), z2 = a1 W2 + b2, p = softmax(z2), with W1 (784, H) row-major.

@@ -1,14 +1,35 @@
 """scratchnet: a two-layer neural network for handwritten digits, from scratch in NumPy.
 
-The package follows the pipeline the book walks through:
+The package follows the pipeline the book walks through, data -> model -> train -> evaluate ->
+plots; each part may import only the parts above it in this list:
 
-    data  ->  model  ->  train  ->  evaluate  ->  plots
+    errors, files      the one exception type and its one-line messages; atomic file writes
+    data/              the datasets: formats (IDX, CSV), sources (local, system, mirror), npm,
+                       datasets (load), splits (split, scale, SPLIT_SEED), catalog (data info),
+                       preprocess (a picture as an input row)
+    model              the network, its loss and gradients
+    augment, train     transforms of a batch; the optimisers and the training loop
+    fast               the training step again, in place (beside train, never instead of it)
+    evaluate, robustness, perf, plots, gradcheck
+                       measuring a network and its training; the book's figures; gradient checks
+    checkpoint         model files (.npz, no pickle) and the weights' fingerprint
+    export             the web demo's model file
+    runs               the cache of trained runs the chapters share (train, or load the same run)
+    selfcheck          the exercises' checks
+    targets            the accuracy and time targets (no imports)
+    cli, cli_data      the ``scratchnet`` command
 
-with the command-line interface (``cli``), saved models (``checkpoint``), picture preprocessing
-(``preprocess``) and the fast training path (``fast``) at the edges.
+The book's build tooling (student edition, downloadable notebooks) is a separate package,
+``scratchnet_book``, which imports this one and is never imported by it.
 
-Convention used everywhere: **rows are examples**. A batch of n images is ``X`` with shape
-``(n, 784)``; labels are ``y`` with shape ``(n,)``; one-hot targets ``Y`` have shape ``(n, 10)``.
+Convention used everywhere: **rows are examples**. An image is ``SIDE`` x ``SIDE`` = 28 x 28
+pixels, ``N_PIXELS`` = 784 numbers in row-major order. A batch of n images is ``X`` with shape
+``(n, 784)``; labels are ``y`` with shape ``(n,)``; one-hot targets ``Y`` have shape ``(n, 10)``,
+one column per class (``N_CLASSES`` = 10). The three constants are defined here, once.
 """
 
 __version__ = "0.1.0"
+
+SIDE = 28                    # images are SIDE x SIDE pixels
+N_PIXELS = SIDE * SIDE       # 784 inputs: one image, flattened row by row
+N_CLASSES = 10               # digits 0-9 (or the ten Fashion-MNIST classes)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-SIDE = 28
+from scratchnet import SIDE  # images are SIDE x SIDE pixels
+
 CENTRE = (SIDE - 1) / 2
 
 

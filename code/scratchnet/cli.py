@@ -12,15 +12,17 @@ import math
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
 from scratchnet import __version__
 from scratchnet.cli_data import add_data_commands
-from scratchnet.errors import ScratchnetError
+from scratchnet.errors import ScratchnetError, one_line
 
 
 def positive_int(text: str) -> int:
+    """argparse type: a whole number > 0."""
     value = int(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text}")
@@ -28,6 +30,7 @@ def positive_int(text: str) -> int:
 
 
 def non_negative_int(text: str) -> int:
+    """argparse type: a whole number >= 0."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text}")
@@ -35,13 +38,15 @@ def non_negative_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
     value = float(text)
     if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
     return value
 
 
-def cmd_train(args) -> int:
+def cmd_train(args: argparse.Namespace) -> int:
+    """``scratchnet train``: train the dataset's recommended configuration and save the model."""
     from scratchnet import checkpoint, data
     from scratchnet.evaluate import report
     from scratchnet.model import predict_proba
@@ -52,7 +57,7 @@ def cmd_train(args) -> int:
                  "lr": args.lr, "seed": args.seed, "include_dev": args.include_dev}
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     dataset = data.load(args.dataset)
-    splits = data.split(dataset, seed=config.seed)
+    splits = data.split(dataset)        # with data.SPLIT_SEED, whatever the training seed
     say = print if not args.json else (lambda *a, **k: print(*a, **k, file=sys.stderr))
     say(f"data: {dataset.name} from {dataset.source} ({dataset.location})")
     say(f"      {splits.description}")
@@ -87,7 +92,8 @@ def cmd_train(args) -> int:
     return 0
 
 
-def cmd_evaluate(args) -> int:
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """``scratchnet evaluate``: a saved model's accuracy, overall and per class."""
     from scratchnet import checkpoint, data
     from scratchnet.evaluate import report
     from scratchnet.model import predict_proba
@@ -111,15 +117,16 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def cmd_predict(args) -> int:
+def cmd_predict(args: argparse.Namespace) -> int:
+    """``scratchnet predict``: the class of each picture, with the probabilities."""
     from scratchnet import checkpoint
+    from scratchnet.data.preprocess import picture_to_row
     from scratchnet.model import predict_proba
-    from scratchnet.preprocess import picture_to_row
 
     params, meta = checkpoint.load(args.model)
     names = meta.get("dataset", {}).get("class_names") or [str(k) for k in range(10)]
     rows = np.stack([picture_to_row(p) for p in args.images]).astype(params["W1"].dtype)
-    for path, p in zip(args.images, predict_proba(params, rows)):
+    for path, p in zip(args.images, predict_proba(params, rows), strict=True):
         best = int(p.argmax())
         if args.json:
             print(json.dumps({"image": str(path), "label": best, "name": names[best],
@@ -133,8 +140,8 @@ def cmd_predict(args) -> int:
 class OneLineParser(argparse.ArgumentParser):
     """argparse, except that a usage mistake is one line on stderr (exit 2), like every error."""
 
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=positive_int, help="epochs (iterations for full batch)")
     t.add_argument("--batch-size", type=positive_int)
     t.add_argument("--lr", type=positive_float, help="learning rate")
-    t.add_argument("--seed", type=non_negative_int)
+    t.add_argument("--seed", type=non_negative_int,
+                   help="seed of the initial weights and the batch order (the train / dev split "
+                        "always uses scratchnet.data.SPLIT_SEED)")
     t.add_argument("--include-dev", action=argparse.BooleanOptionalAction, default=None,
                    help="train on train + dev (the final fit; default: as the dataset's "
                         "recommended configuration says)")
@@ -175,12 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); the exit status."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except ScratchnetError as e:
-        print(f"scratchnet: error: {' '.join(str(e).split())}", file=sys.stderr)
+        print(f"scratchnet: error: {one_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("scratchnet: interrupted", file=sys.stderr)

@@ -4,13 +4,16 @@ Handlers return an exit code and let ``ScratchnetError`` propagate: ``cli.main``
 one line on stderr and exits 1.
 """
 
+import argparse
 import json
+from typing import Any
 
 from scratchnet import data
 
 
-def add_data_commands(subparsers) -> None:
-    """Register ``data fetch`` and ``data info`` on the main parser's subcommands."""
+def add_data_commands(subparsers: Any) -> None:
+    """Register ``data fetch`` and ``data info`` on the main parser's subcommands (the object
+    ``ArgumentParser.add_subparsers()`` returns)."""
     parser = subparsers.add_parser("data", help="fetch datasets and show what is on disk")
     commands = parser.add_subparsers(dest="data_command", required=True)
 
@@ -28,13 +31,15 @@ def add_data_commands(subparsers) -> None:
     info.set_defaults(func=cmd_info)
 
 
-def cmd_fetch(args) -> int:
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """``scratchnet data fetch NAME``: make sure the dataset is on disk; print its summary."""
     summary = data.summary(data.fetch(args.name, args.source))
     print(json.dumps(summary) if args.json else describe(summary))
     return 0
 
 
-def cmd_info(args) -> int:
+def cmd_info(args: argparse.Namespace) -> int:
+    """``scratchnet data info``: what is on disk, from where, with checksums."""
     entries = data.info()
     if args.json:
         print(json.dumps(entries, indent=2))

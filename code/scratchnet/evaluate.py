@@ -5,7 +5,11 @@ Rows are examples: y_true, y_pred (n,) integer labels; P (n, K) predicted probab
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+from scratchnet import N_CLASSES
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -13,7 +17,8 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray,
+                     n_classes: int = N_CLASSES) -> np.ndarray:
     """C_jk = number of examples of true class j predicted as class k. Returns (K, K) int64."""
     C = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(C, (np.asarray(y_true), np.asarray(y_pred)), 1)
@@ -35,7 +40,8 @@ def most_confident_mistakes(P: np.ndarray, y_true: np.ndarray, k: int = 10) -> n
     return wrong[np.argsort(-confidence, kind="stable")[:k]]
 
 
-def report(P: np.ndarray, y_true: np.ndarray, class_names=None) -> dict:
+def report(P: np.ndarray, y_true: np.ndarray,
+           class_names: Sequence[str] | None = None) -> dict:
     """Everything above for one set, as plain Python values (for JSON and the book)."""
     n_classes = P.shape[1]
     y_pred = P.argmax(axis=1)
@@ -46,6 +52,6 @@ def report(P: np.ndarray, y_true: np.ndarray, class_names=None) -> dict:
         "n": int(len(y_true)),
         "correct": int(np.sum(y_pred == y_true)),
         "per_class_accuracy": {name: (None if np.isnan(a) else float(a))
-                               for name, a in zip(names, per_class_accuracy(C))},
+                               for name, a in zip(names, per_class_accuracy(C), strict=True)},
         "confusion_matrix": C.tolist(),
     }

@@ -17,23 +17,22 @@ nothing: the network is trained in float32.
 from __future__ import annotations
 
 import json
-import os
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from scratchnet import __version__
-from scratchnet.checkpoint import PARAM_NAMES, _validated
-from scratchnet.errors import ModelFileError
-from scratchnet.model import N_CLASSES, N_PIXELS, Params
+from scratchnet import N_CLASSES, N_PIXELS, __version__
+from scratchnet.checkpoint import PARAM_NAMES, validated
+from scratchnet.errors import ModelFileError, one_line
+from scratchnet.files import write_atomically
+from scratchnet.model import Params
 
 MAGIC = b"SCRNTWEB"
 FORMAT = "scratchnet-web-model"
 
 
-def export_web(path, params: Params, metadata: dict | None = None) -> Path:
+def export_web(path: str | Path, params: Params, metadata: dict | None = None) -> Path:
     """Write ``params`` as float32 with a JSON header to ``path`` (atomically); returns the path."""
     path = Path(path)
     arrays = {name: np.ascontiguousarray(params[name], dtype="<f4") for name in PARAM_NAMES}
@@ -54,22 +53,12 @@ def export_web(path, params: Params, metadata: dict | None = None) -> Path:
     text = json.dumps(header).encode()
     text += b" " * (start - len(MAGIC) - 4 - len(text))
     assert len(MAGIC) + 4 + len(text) == start
-    blob = MAGIC + struct.pack("<I", len(text)) + text + b"".join(a.tobytes() for a in arrays.values())
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.chmod(tmp, 0o644)          # a site asset: readable by the web server (mkstemp gives 0600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    blob = (MAGIC + struct.pack("<I", len(text)) + text
+            + b"".join(a.tobytes() for a in arrays.values()))
+    return write_atomically(path, blob)     # readable by everyone, as a site asset must be
 
 
-def read_web(path) -> tuple[Params, dict]:
+def read_web(path: str | Path) -> tuple[Params, dict]:
     """Read a file written by :func:`export_web`: (params as float32 arrays, header)."""
     path = Path(path)
     try:
@@ -82,7 +71,7 @@ def read_web(path) -> tuple[Params, dict]:
     try:
         header = json.loads(blob[len(MAGIC) + 4:len(MAGIC) + 4 + n].decode())
     except (ValueError, UnicodeDecodeError) as e:
-        raise ModelFileError(f"{path}: header is not valid JSON ({e})") from None
+        raise ModelFileError(f"{path}: header is not valid JSON ({one_line(e)})") from None
     if header.get("format") != FORMAT:
         raise ModelFileError(f"{path}: header does not describe a scratchnet web model")
     params = {}
@@ -95,4 +84,4 @@ def read_web(path) -> tuple[Params, dict]:
     missing = [k for k in PARAM_NAMES if k not in params]
     if missing:
         raise ModelFileError(f"{path}: missing {', '.join(missing)}")
-    return _validated(path, params), header
+    return validated(path, params), header

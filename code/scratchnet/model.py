@@ -22,18 +22,18 @@ Every function here is pure: it reads its arguments and returns new arrays.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
+
+from scratchnet import N_CLASSES, N_PIXELS  # 784 inputs (28 x 28 pixels), 10 classes
 
 Params = dict[str, np.ndarray]
 """The network's parameters: ``{"W1": ..., "b1": ..., "W2": ..., "b2": ...}``."""
-
-N_PIXELS = 784
-N_CLASSES = 10
 
 
 # --- initialisation (chapter 2) ---------------------------------------------------------------
 
 
-def init_uniform(n_hidden: int, rng: np.random.Generator, dtype=np.float32,
+def init_uniform(n_hidden: int, rng: np.random.Generator, dtype: npt.DTypeLike = np.float32,
                  n_in: int = N_PIXELS, n_out: int = N_CLASSES) -> Params:
     """The seed's initialisation: every weight and bias drawn from U[-0.5, 0.5].
 
@@ -47,7 +47,7 @@ def init_uniform(n_hidden: int, rng: np.random.Generator, dtype=np.float32,
             "W2": draw(n_hidden, n_out), "b2": draw(n_out)}
 
 
-def init_he(n_hidden: int, rng: np.random.Generator, dtype=np.float32,
+def init_he(n_hidden: int, rng: np.random.Generator, dtype: npt.DTypeLike = np.float32,
             n_in: int = N_PIXELS, n_out: int = N_CLASSES) -> Params:
     """He-normal initialisation (He et al. 2015): W ~ N(0, 2 / fan_in), b = 0.
 
@@ -93,7 +93,8 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
     return S - np.log(np.exp(S).sum(axis=1, keepdims=True))
 
 
-def one_hot(y: np.ndarray, n_classes: int = N_CLASSES, dtype=np.float32) -> np.ndarray:
+def one_hot(y: np.ndarray, n_classes: int = N_CLASSES,
+            dtype: npt.DTypeLike = np.float32) -> np.ndarray:
     """Y_ik = 1 if y_i = k else 0. y: (n,) integer labels -> Y: (n, K)."""
     Y = np.zeros((len(y), n_classes), dtype=dtype)
     Y[np.arange(len(y)), y] = 1

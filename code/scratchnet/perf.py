@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import numpy.typing as npt
 
-from scratchnet.model import N_CLASSES, N_PIXELS
+from scratchnet import N_CLASSES, N_PIXELS
 
 
 def matmul_flops(m: int, k: int, n: int) -> int:
@@ -19,7 +20,8 @@ def matmul_flops(m: int, k: int, n: int) -> int:
     return 2 * m * k * n
 
 
-def matmul_peak_gflops(n: int = 2048, repeats: int = 5, dtype=np.float32, seed: int = 0) -> float:
+def matmul_peak_gflops(n: int = 2048, repeats: int = 5, dtype: npt.DTypeLike = np.float32,
+                       seed: int = 0) -> float:
     """This machine's measured matrix-product speed: best GFLOP/s of ``repeats`` (n, n) @ (n, n).
 
     A large square product is the best case for BLAS (2n^3 FLOPs for 3n^2 numbers moved: 2n/3 per

@@ -5,9 +5,18 @@ Images are (n, 28, 28) uint8 or (n, 784) floats in [0, 1]; either is accepted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+
+from scratchnet import SIDE
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 STYLE = {
     "figure.dpi": 110,
@@ -41,11 +50,11 @@ def use_style() -> None:
 def as_images(images: np.ndarray) -> np.ndarray:
     """(n, 784) or (n, 28, 28) -> (n, 28, 28)."""
     images = np.asarray(images)
-    return images.reshape(len(images), 28, 28)
+    return images.reshape(len(images), SIDE, SIDE)
 
 
-def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gray_r",
-               title_size: float = 8):
+def digit_grid(images: np.ndarray, titles: Sequence | None = None, ncols: int = 10,
+               size: float = 0.9, cmap: str = "gray_r", title_size: float = 8) -> Figure:
     """Show images in a grid, optionally titled (``title_size`` points); returns the figure.
 
     Each image takes ``size`` inches, plus the room its title needs above it (more for a large or a
@@ -69,7 +78,8 @@ def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gr
     return fig
 
 
-def plot_history(histories: dict, metric: str = "loss", ax=None, xlabel: str = "epoch"):
+def plot_history(histories: dict, metric: str = "loss", ax: Axes | None = None,
+                 xlabel: str = "epoch") -> Axes:
     """One line per named History: ``metric`` (loss, train_accuracy, dev_accuracy) against step."""
     if ax is None:
         _, ax = plt.subplots()
@@ -82,7 +92,8 @@ def plot_history(histories: dict, metric: str = "loss", ax=None, xlabel: str = "
     return ax
 
 
-def plot_confusion(C: np.ndarray, class_names=None, ax=None):
+def plot_confusion(C: np.ndarray, class_names: Sequence[str] | None = None,
+                   ax: Axes | None = None) -> Axes:
     """The confusion matrix C_jk (true j, predicted k) as an annotated heat map."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 5))

@@ -18,7 +18,8 @@ def confidence(P: np.ndarray) -> np.ndarray:
     return P.max(axis=1)
 
 
-def coverage_accuracy(P: np.ndarray, y: np.ndarray, thresholds: np.ndarray):
+def coverage_accuracy(P: np.ndarray, y: np.ndarray,
+                      thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Reject option: answer only when c_i >= tau. For each threshold tau returns
 
     coverage(tau) = (1/n) #{i : c_i >= tau}   and   accuracy(tau) = accuracy on those answered
@@ -33,7 +34,8 @@ def coverage_accuracy(P: np.ndarray, y: np.ndarray, thresholds: np.ndarray):
     return coverage, acc
 
 
-def reliability(P: np.ndarray, y: np.ndarray, n_bins: int = 10):
+def reliability(P: np.ndarray, y: np.ndarray,
+                n_bins: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bin predictions by confidence into n_bins equal-width bins B_m of [0, 1].
 
     Returns per bin: mean confidence conf(B_m), accuracy acc(B_m), count |B_m| (nan when empty).
@@ -55,9 +57,10 @@ def expected_calibration_error(P: np.ndarray, y: np.ndarray, n_bins: int = 10) -
     return float(np.sum(count[used] / count.sum() * np.abs(acc[used] - conf[used])))
 
 
-def pca(A: np.ndarray, k: int = 2):
+def pca(A: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Principal components by SVD: centre A (n, d) to A_c = A - mean, A_c = U S V^T;
-    returns the coordinates A_c V_k (n, k) and the fraction of variance each explains, S_j^2 / sum S^2.
+    returns the coordinates A_c V_k (n, k) and the fraction of variance each explains,
+    S_j^2 / sum S^2.
     """
     centred = A - A.mean(axis=0)
     U, S, Vt = np.linalg.svd(centred, full_matrices=False)

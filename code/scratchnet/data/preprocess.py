@@ -12,15 +12,18 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from scratchnet.errors import DataError
+from scratchnet import SIDE
+from scratchnet.errors import DataError, one_line
 
 INK_THRESHOLD = 0.1   # a pixel is ink when its intensity (0..1, ink bright) exceeds this
 BOX = 20              # the digit's bounding box is scaled to fit BOX x BOX
-FIELD = 28            # ... and centred by mass in FIELD x FIELD
+FIELD = SIDE          # ... and centred by mass in FIELD x FIELD (28 x 28, an MNIST image)
 
 
-def read_picture(path) -> np.ndarray:
-    """A picture file as grayscale intensities in [0, 1], shape (h, w); transparency becomes white paper."""
+def read_picture(path: str | Path) -> np.ndarray:
+    """A picture file as grayscale intensities in [0, 1], shape (h, w).
+
+    Transparency becomes white paper."""
     path = Path(path)
     try:
         with Image.open(path) as im:
@@ -32,7 +35,7 @@ def read_picture(path) -> np.ndarray:
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except (UnidentifiedImageError, OSError, ValueError) as e:
-        raise DataError(f"{path}: not a readable picture ({' '.join(str(e).split())})") from None
+        raise DataError(f"{path}: not a readable picture ({one_line(e)})") from None
     return gray
 
 
@@ -93,8 +96,10 @@ def mnist_style(gray: np.ndarray) -> np.ndarray:
     return img.reshape(-1).astype(np.float32)
 
 
-def picture_to_row(path) -> np.ndarray:
-    """Read a picture file and apply :func:`mnist_style`; a blank or unreadable picture is a DataError."""
+def picture_to_row(path: str | Path) -> np.ndarray:
+    """Read a picture file and apply :func:`mnist_style`.
+
+    A blank or unreadable picture is a one-line DataError naming the file."""
     try:
         return mnist_style(read_picture(path))
     except ValueError as e:

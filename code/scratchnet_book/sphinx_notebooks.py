@@ -26,10 +26,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
 
 NOTEBOOK_DIR = "_notebooks"
 INCLUDE = re.compile(
@@ -100,7 +104,8 @@ def _include_cell(path: str, options: dict[str, str], repository: str, branch: s
     match = re.search(r"(?:^|/)code/(scratchnet/[\w/]+)\.py$", path)
     if not match:
         target = path.replace("../", "")
-        return new_markdown_cell(f"*(The book shows [`{target}`]({repository}/blob/{branch}/{target}) here.)*")
+        link = f"{repository}/blob/{branch}/{target}"
+        return new_markdown_cell(f"*(The book shows [`{target}`]({link}) here.)*")
     module = match[1].replace("/", ".")
     obj = f"{module}.{options['pyobject']}" if "pyobject" in options else module
     lines = f', lines="{options["lines"]}"' if "lines" in options else ""
@@ -124,7 +129,8 @@ def _split_markdown(source: str, repository: str, branch: str) -> list:
 
 def runnable_notebook(source: Path, repository: str, branch: str = "main",
                       book_title: str = "the book") -> nbformat.NotebookNode:
-    """The notebook for one MyST chapter, ready to run outside the book (see the module docstring)."""
+    """The notebook for one MyST chapter, ready to run outside the book (see the module
+    docstring)."""
     import jupytext
 
     nb = jupytext.read(source, fmt="md:myst")
@@ -154,13 +160,13 @@ def runnable_notebook(source: Path, repository: str, branch: str = "main",
 # --- the Sphinx side ------------------------------------------------------------------------------
 
 
-def _repository(app) -> tuple[str, str]:
+def _repository(app: Sphinx) -> tuple[str, str]:
     options = app.config.html_theme_options or {}
     url = (options.get("repository_url") or "").rstrip("/")
     return url, options.get("repository_branch") or "main"
 
 
-def _notebook_pages(app) -> dict[str, Path]:
+def _notebook_pages(app: Sphinx) -> dict[str, Path]:
     pages = {}
     for docname in sorted(app.env.found_docs):
         path = Path(app.env.doc2path(docname))
@@ -169,7 +175,7 @@ def _notebook_pages(app) -> dict[str, Path]:
     return pages
 
 
-def write_notebooks(app, exception) -> None:
+def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     """build-finished: write ``_notebooks/<page>.ipynb`` for every MyST notebook page."""
     if exception is not None or app.builder.format != "html":
         return
@@ -181,7 +187,8 @@ def write_notebooks(app, exception) -> None:
         nbformat.write(runnable_notebook(path, repository, branch, app.config.project), target)
 
 
-def link_notebook(app, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+def link_notebook(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                  doctree: nodes.document | None) -> None:
     """html-page-context (after the theme's buttons): point downloads and Colab at the notebook."""
     if doctree is None or app.builder.format != "html":
         return
@@ -196,8 +203,9 @@ def link_notebook(app, pagename: str, templatename: str, context: dict[str, Any]
             if existing:
                 existing[0]["url"] = url
             else:
-                buttons.insert(0, {"type": "link", "url": url, "text": ".ipynb", "icon": "fas fa-code",
-                                   "tooltip": "Download notebook file", "label": "download-notebook-button"})
+                buttons.insert(0, {"type": "link", "url": url, "text": ".ipynb",
+                                   "icon": "fas fa-code", "tooltip": "Download notebook file",
+                                   "label": "download-notebook-button"})
         if group.get("label") == "launch-buttons":
             repository, _ = _repository(app)
             slug = re.sub(r"^https://github\.com/", "", repository)
@@ -216,7 +224,8 @@ def link_notebook(app, pagename: str, templatename: str, context: dict[str, Any]
         context["body"] = body[:heading_end] + "\n" + link + body[heading_end:]
 
 
-def setup(app):
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the extension: the notebooks after the build, the links on every page."""
     app.add_config_value("scratchnet_notebooks_branch", "notebooks", "html")
     app.connect("html-page-context", link_notebook, priority=600)
     app.connect("build-finished", write_notebooks)

@@ -1,0 +1,77 @@
+"""The layout of the code: the library never reaches for the book's tooling, the data layer sits
+below the network, and no module imports another's private names."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CODE = Path(__file__).resolve().parents[1] / "code"
+LIBRARY = sorted((CODE / "scratchnet").rglob("*.py"))
+BOOK_TOOLING = ("scratchnet_book", "yaml", "nbformat", "jupytext", "sphinx", "docutils", "myst_nb")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(CODE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every scratchnet module ``path`` imports (``from scratchnet.x import y`` counts as x, and
+    as x.y when y is a module)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    known = {module_name(p) for p in LIBRARY}
+    return {name for name in names if name in known}
+
+
+def test_the_library_imports_none_of_the_book_tooling():
+    """Importing every module of scratchnet loads no Sphinx, YAML or notebook machinery."""
+    script = ("import importlib, pkgutil, sys, scratchnet\n"
+              "for m in pkgutil.walk_packages(scratchnet.__path__, 'scratchnet.'):\n"
+              "    if m.name != 'scratchnet.__main__': importlib.import_module(m.name)\n"
+              f"print(sorted(m for m in sys.modules if m.split('.')[0] in {BOOK_TOOLING!r}))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("path", [p for p in LIBRARY if "data" in p.relative_to(CODE).parts],
+                         ids=lambda p: module_name(p))
+def test_the_data_layer_imports_nothing_above_it(path):
+    """data/ may use the package's constants, errors and files, never the network or training."""
+    allowed = {"scratchnet", "scratchnet.errors", "scratchnet.files"}
+    above = {m for m in imported_modules(path)
+             if m not in allowed and not m.startswith("scratchnet.data")}
+    assert not above, f"{module_name(path)} imports {sorted(above)}"
+
+
+@pytest.mark.parametrize("path", sorted(CODE.rglob("*.py")), ids=lambda p: module_name(p))
+def test_no_module_imports_a_private_name_of_another(path):
+    """No ``from x import _y`` and no ``x._y`` for an imported module x: what a module keeps
+    private may change without notice."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            private = [a.name for a in node.names if a.name.startswith("_") and
+                       not a.name.startswith("__")]
+            assert not private, f"{module_name(path)}: from {node.module} import {private}"
+            modules.update(alias.asname or alias.name for alias in node.names)
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in modules and node.attr.startswith("_")
+                and not node.attr.startswith("__")):
+            pytest.fail(f"{module_name(path)}:{node.lineno}: {node.value.id}.{node.attr}")
