@@ -5,12 +5,22 @@ Rows are examples: y_true, y_pred (n,) integer labels; P (n, K) predicted probab
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from scratchnet.model import Params, predict
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """acc = (1/n) sum_i [y_pred_i = y_true_i]."""
-    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+    """acc = (1/n) sum_i [y_pred_i = y_true_i]; nan for n = 0 (no rows, no accuracy)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return float(np.mean(y_pred == y_true)) if y_true.size else math.nan
+
+
+def accuracy_of(params: Params, X: np.ndarray, y: np.ndarray) -> float:
+    """The network's accuracy on rows X (n, 784) with labels y (n,): acc of y_pred = predict."""
+    return accuracy(y, predict(params, X))
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
@@ -46,6 +56,6 @@ def report(P: np.ndarray, y_true: np.ndarray, class_names=None) -> dict:
         "n": int(len(y_true)),
         "correct": int(np.sum(y_pred == y_true)),
         "per_class_accuracy": {name: (None if np.isnan(a) else float(a))
-                               for name, a in zip(names, per_class_accuracy(C))},
+                               for name, a in zip(names, per_class_accuracy(C), strict=False)},
         "confusion_matrix": C.tolist(),
     }
