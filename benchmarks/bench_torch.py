@@ -84,7 +84,7 @@ def load_fashion_mnist(rows: int | None = None):
     return (X[:rows], y[:rows], data.scale(ds.test_images), ds.test_labels.astype(np.int64), ds)
 
 
-# --- inside a worker process: one implementation ---------------------------------------------------
+# --- inside a worker process: one implementation -------------------------------------------------
 
 
 def sgd_config(epochs: int) -> train.TrainConfig:
@@ -230,7 +230,7 @@ def worker(name: str, epochs: int, threads: int, peak_size: int, rows: int | Non
     result.write_text(json.dumps(run))
 
 
-# --- the parent: every run in a process of its own -------------------------------------------------
+# --- the parent: every run in a process of its own -----------------------------------------------
 
 
 def run_worker(name: str, args, folder: Path, tag: str) -> dict:
@@ -295,7 +295,7 @@ def benchmark(args) -> dict:
         steps[name]["percent_of_peak_best"] = 100 * steps[name]["gflops_per_s_best"] / peak
     torch_run = "torch" in runs
     if torch_run:
-        for name, t in steps.items():
+        for t in steps.values():
             t["ratio_to_torch_best"] = t["best"] / steps["torch"]["best"]
     out = {"workload": {"dataset": "fashion-mnist", "source": first["source"], "train_images": n,
                         "test_images": first["test_images"], "layers": [784, HIDDEN, 10],
@@ -331,9 +331,8 @@ def report(out: dict) -> None:
     """Print the results as a small table."""
     w = out["workload"]
     print(f"\n784-{HIDDEN}-10, batch {w['batch_size']}, {w['epochs']} epoch(s) on "
-          f"{w['train_images']:,} "
-          f"Fashion-MNIST images, {out['machine']['threads']} threads, {out['repeats']} run(s) each, "
-          "one process per run")
+          f"{w['train_images']:,} Fashion-MNIST images, {out['machine']['threads']} threads, "
+          f"{out['repeats']} run(s) each, one process per run")
     print(f"float32 matmul peak (measured): {out['peak_gflops']:.1f} GFLOP/s; "
           f"work: {w['flops'] / 1e9:.1f} GFLOP ({w['flops_per_step'] / 1e6:.1f} MFLOP per step)")
     print(f"{'':12s}{'median s':>9s}{'% peak':>8s}{'vs torch':>9s}{'best s':>8s}{'GFLOP/s':>9s}"

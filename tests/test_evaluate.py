@@ -1,14 +1,21 @@
-"""scratchnet.evaluate: accuracy, confusion matrix, per-class accuracy, confident mistakes, report."""
+"""scratchnet.evaluate: accuracy, confusion matrix, per-class accuracy, confident mistakes and the
+report."""
 
 import json
 import math
 import warnings
 
 import numpy as np
-
 from quick_model import toy_data
-from scratchnet.evaluate import (accuracy, accuracy_of, confusion_matrix, most_confident_mistakes,
-                                 per_class_accuracy, report)
+
+from scratchnet.evaluate import (
+    accuracy,
+    accuracy_of,
+    confusion_matrix,
+    most_confident_mistakes,
+    per_class_accuracy,
+    report,
+)
 from scratchnet.model import init_he, predict
 
 

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from quick_model import mnist_splits, toy_data
+
 from scratchnet import fast, perf
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import forward, init_he, init_uniform

@@ -58,7 +58,8 @@ def test_early_stopping_stops_and_returns_the_best_epoch():
     rng = np.random.default_rng(0)
     X = rng.random((200, 784), dtype=np.float32)
     y = rng.integers(0, 10, 200)
-    X_dev, y_dev = rng.random((50, 784), dtype=np.float32), rng.integers(0, 10, 50)  # noise: no signal
+    X_dev = rng.random((50, 784), dtype=np.float32)     # noise: no signal
+    y_dev = rng.integers(0, 10, 50)
     params = init_he(16, np.random.default_rng(0))
     config = TrainConfig(epochs=50, batch_size=50, lr=0.05, seed=0, patience=3)
     best, history = sgd(params, X, y, config, X_dev, y_dev)

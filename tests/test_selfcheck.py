@@ -30,7 +30,8 @@ CASES = {**test_selfcheck_data.CASES, **test_selfcheck_model.CASES, **test_selfc
 
 def book_calls() -> dict[str, set[str]]:
     """For each page of the book, the names of the self-checks its cells call."""
-    return {page.stem: set(re.findall(r"selfcheck\.check_(\w+)\(", page.read_text(encoding="utf-8")))
+    call = re.compile(r"selfcheck\.check_(\w+)\(")
+    return {page.stem: set(call.findall(page.read_text(encoding="utf-8")))
             for page in sorted((ROOT / "book").glob("*.md"))}
 
 

@@ -1,6 +1,7 @@
 """The self-checks of the evaluation functions (scratchnet.evaluate: the confusion matrix and the
-per-class accuracy): their cases, and tests particular to them. tests/test_selfcheck.py runs every check's cases: the right answer passes, each wrong one
-fails with a reason that names the broken property, a stub is "not implemented yet"."""
+per-class accuracy): their cases, and tests particular to them. tests/test_selfcheck.py runs every
+check's cases: the right answer passes, each wrong one fails with a reason that names the broken
+property, a stub is "not implemented yet"."""
 
 from __future__ import annotations
 

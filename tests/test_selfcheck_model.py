@@ -1,7 +1,8 @@
-"""The self-checks of the network's functions (scratchnet.model: He initialisation, ReLU, softmax,
-log-softmax, the forward pass, cross-entropy, ReLU's derivative, the backward pass): their cases, and
-tests particular to them. tests/test_selfcheck.py runs every check's cases: the right answer passes, each wrong one
-fails with a reason that names the broken property, a stub is "not implemented yet"."""
+"""The self-checks of the network's functions (scratchnet.model: He initialisation, ReLU,
+softmax, log-softmax, the forward pass, cross-entropy, ReLU's derivative, the backward pass): their
+cases, and tests particular to them. tests/test_selfcheck.py runs every check's cases: the right
+answer passes, each wrong one fails with a reason that names the broken property, a stub is "not
+implemented yet"."""
 
 from __future__ import annotations
 
@@ -51,6 +52,20 @@ def transposed_w1(H, rng):
 
 
 
+# --- wrong forward and backward passes -------------------------------------------------------
+
+def without_b1(p, X):
+    """The forward pass with the first bias forgotten."""
+    A1 = model.relu(X @ p["W1"])
+    Z2 = A1 @ p["W2"] + p["b2"]
+    return {"Z1": X @ p["W1"], "A1": A1, "Z2": Z2, "P": model.softmax(Z2)}
+
+
+def changed(grads, name, how):
+    """The gradients with one of them changed by ``how``."""
+    return {**grads, name: how(grads[name])}
+
+
 # (check, right implementation, [(wrong implementation, words expected in the reason), ...])
 CASES = {
     "relu": (selfcheck.check_relu, model.relu, [
@@ -72,9 +87,7 @@ CASES = {
         (lambda Z: Z - Z.max(axis=1, keepdims=True), "does not sum to 1"),
     ]),
     "forward": (selfcheck.check_forward, model.forward, [
-        (lambda p, X: {"Z1": X @ p["W1"], "A1": model.relu(X @ p["W1"]),
-                       "Z2": model.relu(X @ p["W1"]) @ p["W2"] + p["b2"],
-                       "P": model.softmax(model.relu(X @ p["W1"]) @ p["W2"] + p["b2"])}, 'cache["Z1"] is wrong'),
+        (without_b1, 'cache["Z1"] is wrong'),
         (lambda p, X: {k: v for k, v in model.forward(p, X).items() if k != "A1"}, "missing A1"),
         (lambda p, X: model.forward(p, X)["P"], "should return a dict"),
     ]),
@@ -91,8 +104,8 @@ CASES = {
         (lambda dA, Z: dA * (Z > 0) * 2, "numerical gradient"),
     ]),
     "backward": (selfcheck.check_backward, model.backward, [
-        (lambda p, c, Y: {**model.backward(p, c, Y), "b2": model.backward(p, c, Y)["b2"] * 2}, "db2"),
-        (lambda p, c, Y: {**model.backward(p, c, Y), "W1": model.backward(p, c, Y)["W1"].T}, "dW1 has shape"),
+        (lambda p, c, Y: changed(model.backward(p, c, Y), "b2", lambda g: 2 * g), "db2"),
+        (lambda p, c, Y: changed(model.backward(p, c, Y), "W1", lambda g: g.T), "dW1 has shape"),
         (lambda p, c, Y: {k: v for k, v in model.backward(p, c, Y).items() if k != "b1"}, "b1"),
         (lambda p, c, Y: model.backward(p, {**c, "Z1": -c["Z1"]}, Y), "db1 disagrees"),
     ]),

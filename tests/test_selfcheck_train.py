@@ -1,7 +1,8 @@
 """The self-checks of the training functions (scratchnet.train: the gradient-descent step,
 mini-batches, the momentum step, the L2 gradient, the learning-rate schedules): their cases, and
-tests particular to them. tests/test_selfcheck.py runs every check's cases: the right answer passes, each wrong one
-fails with a reason that names the broken property, a stub is "not implemented yet"."""
+tests particular to them. tests/test_selfcheck.py runs every check's cases: the right answer
+passes, each wrong one fails with a reason that names the broken property, a stub is "not
+implemented yet"."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def shuffles_only_the_batches(n, batch_size, rng):
 
 
 def global_generator(n, batch_size, rng):
-    order = np.random.permutation(n)
+    order = np.random.permutation(n)  # noqa: NPY002 (the mistake under test)
     for start in range(0, n, batch_size):
         yield order[start:start + batch_size]
 
@@ -92,7 +93,8 @@ def unknown_is_constant(epoch, epochs, base, schedule):
 
 
 def unknown_is_a_key_error(epoch, epochs, base, schedule):
-    table = {"constant": lambda: base, "step": lambda: train.learning_rate(epoch, epochs, base, "step"),
+    table = {"constant": lambda: base,
+             "step": lambda: train.learning_rate(epoch, epochs, base, "step"),
              "cosine": lambda: train.learning_rate(epoch, epochs, base, "cosine")}
     return table[schedule]()
 
@@ -121,11 +123,13 @@ CASES = {
     "momentum_step": (selfcheck.check_momentum_step, train.momentum_step, [
         (lambda p, g, v, lr, mu: train.gradient_descent_step(p, g, lr), "pair"),
         (lambda p, g, v, lr, mu: train.momentum_step(p, g, v, lr, 1 - mu), "velocity after step 2"),
-        (lambda p, g, v, lr, mu: (train.gradient_descent_step(p, g, lr), v), "velocity after step 1"),
+        (lambda p, g, v, lr, mu: (train.gradient_descent_step(p, g, lr), v),
+         "velocity after step 1"),
     ]),
     "l2_gradient": (selfcheck.check_l2_gradient, train.l2_gradient, [
         (lambda p, g, lam: {k: g[k] + lam * p[k] for k in g}, "weights only"),
-        (lambda p, g, lam: {k: g[k] + 2 * lam * p[k] if k[0] == "W" else g[k] for k in g}, "penalised"),
+        (lambda p, g, lam: {k: g[k] + 2 * lam * p[k] if k[0] == "W" else g[k] for k in g},
+         "penalised"),
     ]),
     "learning_rate": (selfcheck.check_learning_rate, train.learning_rate, [
         (cosine_from_one, "start at the base rate"),

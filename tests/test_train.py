@@ -8,17 +8,33 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from quick_model import QUICK_CONFIG, mnist_splits, quick_model, toy_data
+
 from scratchnet import train as train_module
 from scratchnet.augment import random_affine, random_flip
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import backward, forward, init_uniform, one_hot
-from scratchnet.train import (SEED_CONFIG, History, Optimizer, TrainConfig, adam_step,
-                              augmentation, early_stopping, gradient_descent,
-                              gradient_descent_step, init_params, l2_gradient, last_epoch,
-                              learning_rate, minibatches, momentum_step, sgd, sgd_epochs, train,
-                              training_rows)
+from scratchnet.train import (
+    SEED_CONFIG,
+    History,
+    Optimizer,
+    TrainConfig,
+    adam_step,
+    augmentation,
+    early_stopping,
+    gradient_descent,
+    gradient_descent_step,
+    init_params,
+    l2_gradient,
+    last_epoch,
+    learning_rate,
+    minibatches,
+    momentum_step,
+    sgd,
+    sgd_epochs,
+    train,
+    training_rows,
+)
 
 NAMES = ("W1", "b1", "W2", "b2")
 N = 240                         # rows of toy data
@@ -135,7 +151,7 @@ def test_learning_rate_schedules_at_the_start_and_half_way(schedule, at_start, h
     assert learning_rate(E // 2, E, base, schedule) == pytest.approx(base * half_way)
     rates = [learning_rate(e, E, base, schedule) for e in range(E)]
     assert all(r > 0 for r in rates)
-    assert all(a >= b for a, b in zip(rates, rates[1:]))          # never increases
+    assert all(a >= b for a, b in zip(rates, rates[1:], strict=False))    # never increases
 
 
 def test_step_schedule_drops_tenfold_exactly_at_half_way():
@@ -184,8 +200,9 @@ def test_momentum_step_updates_velocity_then_parameters():
     grads = {"W1": np.array([0.5, -1.0])}
     velocity = {"W1": np.array([0.1, 0.2])}
     new, v = momentum_step(params, grads, velocity, lr=0.1, mu=0.9)
-    np.testing.assert_allclose(v["W1"], [0.9 * 0.1 - 0.1 * 0.5, 0.9 * 0.2 + 0.1 * 1.0])  # v <- mu v - eta g
-    np.testing.assert_allclose(new["W1"], params["W1"] + v["W1"])                         # theta <- theta + v
+    # v <- mu v - eta g, then theta <- theta + v
+    np.testing.assert_allclose(v["W1"], [0.9 * 0.1 - 0.1 * 0.5, 0.9 * 0.2 + 0.1 * 1.0])
+    np.testing.assert_allclose(new["W1"], params["W1"] + v["W1"])
     np.testing.assert_array_equal(params["W1"], [1.0, 2.0])
     np.testing.assert_array_equal(velocity["W1"], [0.1, 0.2])
 
@@ -329,6 +346,12 @@ def test_the_optimizer_names_are_the_registrys_and_the_seeds():
     assert train_module.OPTIMIZER_NAMES == ("gd", "momentum", "adam")
     assert TrainConfig().optimizer == "momentum"
     assert {c.optimizer for c in train_module.RECOMMENDED.values()} <= set(train_module.OPTIMIZERS)
+
+
+def test_sgd_refuses_the_full_batch_optimizer_by_name():
+    X, y = toy_data(32)
+    with pytest.raises(ValueError, match="'gd'.*gradient_descent.*'momentum', 'adam'"):
+        sgd(init_params(SEED_CONFIG), X, y, SEED_CONFIG)
 
 
 def test_replace_checks_the_new_value_too():

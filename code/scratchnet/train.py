@@ -317,7 +317,11 @@ def sgd(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig, X_dev
     """
     if config.patience is not None and (X_dev is None or not len(X_dev)):
         raise ValueError("early stopping (patience) watches dev accuracy: it needs X_dev, y_dev")
-    optimizer = OPTIMIZERS[config.optimizer](config) if optimizer is None else optimizer
+    if optimizer is None:
+        if config.optimizer not in OPTIMIZERS:
+            raise ValueError(f"sgd has no optimizer {config.optimizer!r} (the seed's full batch is "
+                             f"gradient_descent): choose from {', '.join(map(repr, OPTIMIZERS))}")
+        optimizer = OPTIMIZERS[config.optimizer](config)
     history = History()
     start = time.perf_counter()
     with tqdm(total=config.epochs, disable=not progress, desc="sgd", unit="epoch") as bar:

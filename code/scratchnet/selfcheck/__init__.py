@@ -22,8 +22,8 @@ The package: :mod:`~scratchnet.selfcheck.harness` (the verdict machinery, the re
 :data:`CHECKS` and the decorator :func:`registered`, and the helpers for new checks:
 :func:`run_checks`, :func:`require`, :func:`compare_on_random`, :func:`gradient_matches`), then one
 module per chapter, in the book's order: ``data``, ``architecture``, ``forward``, ``loss``,
-``backward``, ``gradient_descent``, ``training``, ``evaluation``. A new check goes into the module of
-its chapter, decorated with ``@registered``, and is imported below.
+``backward``, ``gradient_descent``, ``training``, ``evaluation``. A new check goes into the module
+of its chapter, decorated with ``@registered``, and is imported below.
 """
 
 from scratchnet.selfcheck.harness import (

@@ -23,7 +23,8 @@ def check_init_he(fn: Callable, quiet: bool = False) -> CheckResult:
 
     def draw(seed: int) -> dict:
         params = fn(H, np.random.default_rng(seed))
-        require(isinstance(params, dict), f"return a dict of parameters, got {type(params).__name__}")
+        require(isinstance(params, dict), "return a dict of parameters, got "
+                                          f"{type(params).__name__}")
         missing = [k for k in shapes if k not in params]
         require(not missing, f"the parameters {', '.join(missing)} are missing")
         out = {}
@@ -41,9 +42,11 @@ def check_init_he(fn: Callable, quiet: bool = False) -> CheckResult:
     def uses_rng():
         one, again, other = draw(17), draw(17), draw(18)
         require(all(np.array_equal(one[k], again[k]) for k in shapes),
-                "two generators with the same seed gave different weights: draw every number from rng")
+                "two generators with the same seed gave different weights: draw every number from "
+                "rng")
         require(not np.array_equal(one["W1"], other["W1"]),
-                "generators with different seeds gave the same weights: draw from rng, not a fixed seed")
+                "generators with different seeds gave the same weights: draw from rng, not a "
+                "fixed seed")
         W1 = one["W1"]
         require(not np.allclose(W1[:, 0], W1[:, 1]) and not np.allclose(W1[0], W1[1]),
                 "some rows or columns of W1 are identical: draw every weight independently")
@@ -58,7 +61,8 @@ def check_init_he(fn: Callable, quiet: bool = False) -> CheckResult:
             ratio = W.var() / target
             tolerance = 8 * math.sqrt(2.0 / size)            # 8 standard errors of the variance
             require(abs(ratio - 1) < tolerance,
-                    f"the variance of {name} is {ratio:.3g} times what He's rule asks for its fan-in")
+                    f"the variance of {name} is {ratio:.3g} times what He's rule asks for its "
+                    "fan-in")
             kurtosis = float(np.mean((W - W.mean()) ** 4) / W.var() ** 2)
             require(abs(kurtosis - 3) < 8 * math.sqrt(24.0 / size),
                     f"the weights of {name} are not normally distributed (a normal distribution "

@@ -1,4 +1,5 @@
-"""Self-checks of chapter 5, the backward pass: ReLU's derivative and every gradient, checked numerically."""
+"""Self-checks of chapter 5, the backward pass: ReLU's derivative and every gradient, checked
+against central differences."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from scratchnet.selfcheck.harness import (
 
 
 @registered
-def check_relu_backward(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], quiet: bool = False) -> CheckResult:
+def check_relu_backward(fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                        quiet: bool = False) -> CheckResult:
     """``fn(dA, Z)`` should be dL/dZ = dA ⊙ 1[Z > 0], checked against central differences."""
     def gradient():
         rng = np.random.default_rng(7)
@@ -29,7 +31,8 @@ def check_relu_backward(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], quie
         dA = rng.normal(size=Z.shape)
         got = shaped(fn(dA.copy(), Z.copy()), Z.shape, "relu_backward(dA, Z)")
         require(np.all(got[Z < 0] == 0), "the gradient must be 0 where Z < 0 (that unit was off)")
-        gradient_matches(got, lambda z: float(np.sum(dA * model.relu(z))), Z, "relu_backward(dA, Z)")
+        gradient_matches(got, lambda z: float(np.sum(dA * model.relu(z))), Z, "relu_backward(dA, "
+                                                                              "Z)")
 
     def argument_order():
         Z, dA = np.array([[1.0, -1.0]]), np.array([[-3.0, 2.0]])
@@ -49,8 +52,10 @@ def check_backward(fn: Callable, quiet: bool = False) -> CheckResult:
 
     def each_gradient():
         cache = model.forward(params, X)
-        grads = fn({k: v.copy() for k, v in params.items()}, {k: v.copy() for k, v in cache.items()}, Y.copy())
-        require(isinstance(grads, dict), f"backward should return a dict, got {type(grads).__name__}")
+        grads = fn({k: v.copy() for k, v in params.items()},
+                   {k: v.copy() for k, v in cache.items()}, Y.copy())
+        require(isinstance(grads, dict), "backward should return a dict, got "
+                                         f"{type(grads).__name__}")
         missing = [k for k in ("W2", "b2", "W1", "b1") if k not in grads]
         require(not missing, f"the gradients of {', '.join(missing)} are missing")
         for name in ("b2", "W2", "b1", "W1"):  # in the order backpropagation computes them

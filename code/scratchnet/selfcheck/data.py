@@ -12,25 +12,27 @@ from scratchnet.selfcheck.harness import CheckFailed, CheckResult, registered, r
 
 
 def _csv_text(rng: np.random.Generator, n: int, header: str | None):
-    """A Kaggle-style CSV of n random digits: (text, images uint8 (n, 28, 28), labels uint8 (n,))."""
+    """A Kaggle-style CSV of n random digits: (text, images (n, 28, 28), labels (n,)), uint8."""
     images = np.where(rng.random((n, 784)) < 0.6, 0, rng.integers(1, 256, size=(n, 784)))
     images[0, :3] = (255, 0, 1)                      # the extremes appear in every file
     labels = rng.permutation(10)[:n] if n <= 10 else rng.integers(0, 10, size=n)
     lines = [] if header is None else [header]
-    lines += [",".join(map(str, [label, *row])) for label, row in zip(labels, images)]
-    return "\n".join(lines) + "\n", images.reshape(n, 28, 28).astype(np.uint8), labels.astype(np.uint8)
+    lines += [",".join(map(str, [label, *row])) for label, row in zip(labels, images, strict=True)]
+    text = "\n".join(lines) + "\n"
+    return text, images.reshape(n, 28, 28).astype(np.uint8), labels.astype(np.uint8)
 
 
 @registered
 def check_read_csv(fn: Callable, quiet: bool = False) -> CheckResult:
-    """``fn(path)`` should read a Kaggle-style CSV into (images uint8 (n, 28, 28), labels uint8 (n,)).
+    """``fn(path)`` should read a Kaggle-style CSV into (images (n, 28, 28), labels (n,)), uint8.
 
     Layouts: header ``label,pixel0,…,pixel783``, header ``label,pixel1,…,pixel784``, or no header.
     It must refuse (raise any exception) a row without 785 values, a value that is not a whole
     number, a pixel outside 0–255, a label outside 0–9, and a file without data rows.
     """
-    headers = {"a 'label,pixel0,…,pixel783' header": "label," + ",".join(f"pixel{j}" for j in range(784)),
-               "a 'label,pixel1,…,pixel784' header": "label," + ",".join(f"pixel{j}" for j in range(1, 785)),
+    pixels0, pixels1 = (",".join(f"pixel{j}" for j in range(k, 784 + k)) for k in (0, 1))
+    headers = {"a 'label,pixel0,…,pixel783' header": "label," + pixels0,
+               "a 'label,pixel1,…,pixel784' header": "label," + pixels1,
                "no header": None}
 
     def read(text: str):
@@ -53,8 +55,10 @@ def check_read_csv(fn: Callable, quiet: bool = False) -> CheckResult:
             require(got_labels.shape == (n,), f"for a file with {what} and {n} digits the labels "
                     f"have shape {got_labels.shape}, expected {(n,)}")
             require(got_images.dtype == np.uint8 and got_labels.dtype == np.uint8,
-                    f"images and labels should be uint8 (got {got_images.dtype} and {got_labels.dtype})")
-            require(np.array_equal(got_labels, labels), f"for a file with {what} the labels are wrong")
+                    f"images and labels should be uint8 (got {got_images.dtype} and "
+                    f"{got_labels.dtype})")
+            require(np.array_equal(got_labels, labels), f"for a file with {what} the labels are "
+                                                        "wrong")
             if not np.array_equal(got_images, images):
                 transposed = np.array_equal(got_images, images.transpose(0, 2, 1))
                 raise CheckFailed(f"for a file with {what} the images are wrong" + (
@@ -94,4 +98,5 @@ def check_read_csv(fn: Callable, quiet: bool = False) -> CheckResult:
 
     return run_checks("read_csv", [layouts, refuses_bad_files],
                       "reads all three layouts exactly (uint8, row-major) and refuses short rows, "
-                      "non-integers, pixels outside 0–255, labels outside 0–9 and empty files", quiet)
+                      "non-integers, pixels outside 0–255, labels outside 0–9 and empty "
+                      "files", quiet)

@@ -28,24 +28,24 @@ def _counts(value, K: int) -> np.ndarray:
 
 @registered
 def check_confusion_matrix(fn: Callable, quiet: bool = False) -> CheckResult:
-    """``fn(y_true, y_pred, n_classes)`` should return C (K, K), C_jk = #{i: y_i = j, predicted k}."""
+    """``fn(y_true, y_pred, n_classes)``: C (K, K) with C_jk = #{i: y_i = j, predicted k}."""
     def orientation():
         C = _counts(fn(np.array([0]), np.array([2]), 3), 3)
         require(not (C[2, 0] == 1 and C[0, 2] == 0), "the matrix is transposed: row j is the true "
                                                      "class, column k the predicted class")
-        require(C[0, 2] == 1 and C.sum() == 1, "one example of class 0 predicted as 2 should give a "
-                                               "single count, in row 0 and column 2")
+        require(C[0, 2] == 1 and C.sum() == 1, "one example of class 0 predicted as 2 should give "
+                                               "a single count, in row 0 and column 2")
 
     def repeated_pairs():
         C = _counts(fn(np.array([1, 1, 1, 2]), np.array([1, 1, 1, 0]), 3), 3)
-        require(C[1, 1] == 3, f"three examples of class 1 predicted as 1 give a count of {C[1, 1]:g} "
-                              "in that cell, not 3: every example must add 1, also when its (true, "
-                              "predicted) pair occurred before")
+        require(C[1, 1] == 3, "three examples of class 1 predicted as 1 give a count of "
+                              f"{C[1, 1]:g} in that cell, not 3: every example must add 1, also "
+                              "when its (true, predicted) pair occurred before")
 
     def all_classes_present():
         C = as_array(fn(np.array([0, 1, 2]), np.array([0, 1, 2]), 10), "the confusion matrix")
-        require(C.shape == (10, 10), f"with n_classes = 10 the matrix should be 10 x 10 even when only "
-                                     f"three classes occur (got shape {C.shape})")
+        require(C.shape == (10, 10), "with n_classes = 10 the matrix should be 10 x 10 even when "
+                                     f"only three classes occur (got shape {C.shape})")
 
     def totals():
         rng = np.random.default_rng(21)
@@ -71,7 +71,7 @@ def check_confusion_matrix(fn: Callable, quiet: bool = False) -> CheckResult:
 
 def _per_class(fn: Callable, C: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 for an absent class is the reader's choice
+        warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 for an absent class: reader's choice
         with np.errstate(all="ignore"):
             value = fn(C.copy())
     array = as_array(value, "the per-class accuracy")
@@ -82,29 +82,30 @@ def _per_class(fn: Callable, C: np.ndarray) -> np.ndarray:
 
 @registered
 def check_per_class_accuracy(fn: Callable, quiet: bool = False) -> CheckResult:
-    """``fn(C)`` should return acc_j = C_jj / sum_k C_jk for each class j (nan for an absent class)."""
+    """``fn(C)``: acc_j = C_jj / sum_k C_jk for each class j (nan for an absent class)."""
     def rows_not_columns():
         C = np.array([[8, 2, 0], [1, 12, 0], [1, 3, 6]])
         acc = _per_class(fn, C)
-        require(bool(np.all(np.isfinite(acc))), "every class occurs here, so every accuracy should be "
-                                                "a finite number")
+        require(bool(np.all(np.isfinite(acc))), "every class occurs here, so every accuracy "
+                                                "should be a finite number")
         columns = np.diag(C) / C.sum(axis=0)
-        require(not np.allclose(acc, columns), "you divided by the column sums (how often a class was "
-                                               "predicted); divide by the row sums (how many examples "
-                                               "the class has)")
+        require(not np.allclose(acc, columns), "you divided by the column sums (how often a class "
+                                               "was predicted); divide by the row sums (how many "
+                                               "examples the class has)")
         require(not np.allclose(acc, np.diag(C) / C.sum()), "you divided by the number of all "
-                                                             "examples; divide by the size of each class")
+                                                             "examples; divide by the size of "
+                                                             "each class")
         require(bool(np.all((acc >= 0) & (acc <= 1))), "an accuracy lies between 0 and 1")
-        require(np.allclose(acc, np.diag(C) / C.sum(axis=1)), "the per-class accuracy is wrong on a "
-                                                               "3 x 3 matrix")
+        require(np.allclose(acc, np.diag(C) / C.sum(axis=1)), "the per-class accuracy is wrong on "
+                                                              "a 3 x 3 matrix")
 
     def absent_class():
         C = np.array([[5, 1, 0], [0, 0, 0], [2, 0, 4]])
         acc = _per_class(fn, C)
-        require(bool(np.isnan(acc[1])), f"class 1 has no examples, so it has no accuracy: return nan for "
-                                        f"it (got {acc[1]:.3g})")
-        require(bool(np.all(np.isfinite(acc[[0, 2]]))), "the classes that do occur should get finite "
-                                                        "accuracies")
+        require(bool(np.isnan(acc[1])), "class 1 has no examples, so it has no accuracy: return "
+                                        f"nan for it (got {acc[1]:.3g})")
+        require(bool(np.all(np.isfinite(acc[[0, 2]]))), "the classes that do occur should get "
+                                                        "finite accuracies")
 
     def make_args(rng):
         K = int(rng.integers(2, 12))
@@ -112,7 +113,7 @@ def check_per_class_accuracy(fn: Callable, quiet: bool = False) -> CheckResult:
 
     return run_checks("per_class_accuracy", [
         rows_not_columns, absent_class,
-        lambda: compare_on_random(fn, evaluate.per_class_accuracy, make_args, "the per-class accuracy",
-                                  seed=23),
+        lambda: compare_on_random(fn, evaluate.per_class_accuracy, make_args,
+                                  "the per-class accuracy", seed=23),
     ], "divides the diagonal by the row sums, nan for a class without examples, right on random "
        "matrices", quiet)

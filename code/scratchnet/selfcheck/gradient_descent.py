@@ -19,7 +19,7 @@ from scratchnet.selfcheck.harness import (
 
 @registered
 def check_gradient_descent_step(fn: Callable, quiet: bool = False) -> CheckResult:
-    """``fn(params, grads, alpha)`` should return new params θ − α ∂L/∂θ, leaving the inputs alone."""
+    """``fn(params, grads, alpha)`` should return new params θ − α ∂L/∂θ, inputs left alone."""
     def one_step():
         params, grads = params_and_grads(np.random.default_rng(9))
         before = {k: v.copy() for k, v in params.items()}

@@ -1,4 +1,4 @@
-"""The self-check harness: the verdict machinery, the registry of checks, and helpers for new checks.
+"""The self-check harness: the verdict machinery, the registry of checks, helpers for new checks.
 
 A check is a function ``check_<name>(fn, quiet=False) -> CheckResult`` defined in the module of its
 chapter and registered in :data:`CHECKS` by the decorator :func:`registered`. It runs a list of
@@ -57,7 +57,8 @@ class CheckFailed(Exception):
 
 
 def require(condition: bool, message: str) -> None:
-    """Fail the current check with ``message`` (what property does not hold) unless ``condition``."""
+    """Fail the current check with ``message`` (the property that does not hold) unless
+    ``condition``."""
     if not condition:
         raise CheckFailed(message)
 
@@ -107,7 +108,8 @@ def as_array(value, what: str) -> np.ndarray:
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise CheckFailed(f"{what} is not an array of numbers (got {type(value).__name__})") from None
+        raise CheckFailed(f"{what} is not an array of numbers (got "
+                          f"{type(value).__name__})") from None
 
 
 def shaped(value, shape: tuple[int, ...], what: str) -> np.ndarray:
@@ -120,8 +122,9 @@ def shaped(value, shape: tuple[int, ...], what: str) -> np.ndarray:
 # --- comparing with the library -----------------------------------------------------------
 
 
-def compare_on_random(fn: Callable, reference: Callable, make_args: Callable[[np.random.Generator], tuple],
-                      what: str, trials: int = 3, rtol: float = 1e-5, atol: float = 1e-7,
+def compare_on_random(fn: Callable, reference: Callable,
+                      make_args: Callable[[np.random.Generator], tuple], what: str,
+                      trials: int = 3, rtol: float = 1e-5, atol: float = 1e-7,
                       seed: int = 0) -> None:
     """Require ``fn(*args) ≈ reference(*args)`` on ``trials`` fresh random argument tuples.
 
@@ -133,7 +136,8 @@ def compare_on_random(fn: Callable, reference: Callable, make_args: Callable[[np
         args = make_args(rng)
         expected = as_array(reference(*_copy(args)), "the reference")
         got = as_array(fn(*_copy(args)), what)
-        require(got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}")
+        require(got.shape == expected.shape, f"{what} has shape {got.shape}, expected "
+                                             f"{expected.shape}")
         if not np.allclose(got, expected, rtol=rtol, atol=atol):
             worst = float(np.nanmax(np.abs(got - expected))) if np.isfinite(got).all() else math.inf
             raise CheckFailed(f"{what} differs from the right answer on a random input of shape "
@@ -168,7 +172,9 @@ def _describe(args: tuple) -> str:
 # --- random inputs ------------------------------------------------------------------------
 
 
-def random_logits(rng: np.random.Generator, n: int = 5, k: int = 10, scale: float = 3.0) -> np.ndarray:
+def random_logits(rng: np.random.Generator, n: int = 5, k: int = 10,
+                  scale: float = 3.0) -> np.ndarray:
+    """Logits Z (n, k) drawn from N(0, scale^2)."""
     return rng.normal(0.0, scale, size=(n, k))
 
 
@@ -190,8 +196,10 @@ def params_and_grads(rng: np.random.Generator):
 
 
 def require_same_params(got, want: dict, what: str) -> None:
-    require(isinstance(got, dict), f"{what} should be a dict of parameters, got {type(got).__name__}")
+    require(isinstance(got, dict), f"{what} should be a dict of parameters, got "
+                                   f"{type(got).__name__}")
     for name in want:
         require(name in got, f"{what} is missing {name}")
         value = shaped(got[name], want[name].shape, f"{what}[{name!r}]")
-        require(np.allclose(value, want[name], atol=1e-10), f"{what}[{name!r}] is wrong on a random step")
+        require(np.allclose(value, want[name], atol=1e-10), f"{what}[{name!r}] is wrong on a "
+                                                            "random step")

@@ -24,11 +24,13 @@ def _index_batches(fn: Callable, n: int, batch_size: int, seed) -> list[np.ndarr
     """The batches of one epoch from the reader's ``fn(n, batch_size, rng)``, as integer arrays."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     out = fn(n, batch_size, rng)
-    require(out is not None, "your function returned None (did you forget to yield or return the batches?)")
+    require(out is not None, "your function returned None (did you forget to yield or return the "
+                             "batches?)")
     try:
         batches = list(out)
     except TypeError:
-        raise CheckFailed(f"the result should be an iterable of index arrays, got {type(out).__name__}")
+        raise CheckFailed("the result should be an iterable of index arrays, got "
+                          f"{type(out).__name__}") from None
     arrays = []
     for number, batch in enumerate(batches):
         array = np.asarray(batch)
@@ -43,7 +45,7 @@ def _index_batches(fn: Callable, n: int, batch_size: int, seed) -> list[np.ndarr
 
 @registered
 def check_minibatches(fn: Callable, quiet: bool = False) -> CheckResult:
-    """``fn(n, batch_size, rng)`` should give the index arrays of one epoch: every row once, shuffled."""
+    """``fn(n, batch_size, rng)``: the index arrays of one epoch, every row once, shuffled."""
     def every_index_once():
         n = 103
         batches = _index_batches(fn, n, 10, 14)
@@ -54,17 +56,17 @@ def check_minibatches(fn: Callable, quiet: bool = False) -> CheckResult:
         counts = np.bincount(everything, minlength=n)
         missing, repeated = int(np.sum(counts == 0)), int(np.sum(counts > 1))
         require(missing == 0 and repeated == 0,
-                f"in one epoch of n = {n} rows, {missing} rows never appear and {repeated} appear more "
-                "than once: every row must be used exactly once per epoch")
+                f"in one epoch of n = {n} rows, {missing} rows never appear and {repeated} appear "
+                "more than once: every row must be used exactly once per epoch")
 
     def batch_sizes():
         for n, size in ((103, 10), (100, 10), (7, 3), (5, 8), (1, 1)):
             sizes = [len(b) for b in _index_batches(fn, n, size, 15)]
             full, rest = divmod(n, size)
             want = [size] * full + ([rest] if rest else [])
-            require(sizes == want, f"for n = {n} and batch_size = {size} the batch sizes are {sizes}: "
-                                   "all batches should be full except perhaps the last, which holds "
-                                   "the remainder (and no batch may be empty)")
+            require(sizes == want, f"for n = {n} and batch_size = {size} the batch sizes are "
+                                   f"{sizes}: all batches should be full except perhaps the last, "
+                                   "which holds the remainder (and no batch may be empty)")
 
     def shuffled():
         n = 100
@@ -79,28 +81,30 @@ def check_minibatches(fn: Callable, quiet: bool = False) -> CheckResult:
     def uses_the_generator():
         first = np.concatenate(_index_batches(fn, 50, 7, 17))
         again = np.concatenate(_index_batches(fn, 50, 7, 17))
-        require(np.array_equal(first, again), "two generators with the same seed gave different batches: "
-                                              "draw the order from the rng argument (not np.random)")
+        require(np.array_equal(first, again), "two generators with the same seed gave different "
+                                              "batches: draw the order from the rng argument (not "
+                                              "np.random)")
         other = np.concatenate(_index_batches(fn, 50, 7, 18))
-        require(not np.array_equal(first, other), "generators with different seeds gave the same batches: "
-                                                  "draw the order from the rng argument")
+        require(not np.array_equal(first, other), "generators with different seeds gave the same "
+                                                  "batches: draw the order from the rng argument")
 
     def fresh_order_each_epoch():
         rng = np.random.default_rng(19)
         one = np.concatenate(_index_batches(fn, 60, 8, rng))
         two = np.concatenate(_index_batches(fn, 60, 8, rng))
-        require(not np.array_equal(one, two), "two epochs drawn from the same generator have the same "
-                                              "order: each call should draw a fresh permutation")
+        require(not np.array_equal(one, two), "two epochs drawn from the same generator have the "
+                                              "same order: each call should draw a fresh "
+                                              "permutation")
 
     return run_checks("minibatches", [
         every_index_once, batch_sizes, shuffled, uses_the_generator, fresh_order_each_epoch,
-    ], "every row exactly once per epoch, full batches and a remainder, shuffled rows, a fresh order "
-       "each epoch, reproducible from the generator", quiet)
+    ], "every row exactly once per epoch, full batches and a remainder, shuffled rows, a fresh "
+       "order each epoch, reproducible from the generator", quiet)
 
 
 @registered
 def check_momentum_step(fn: Callable, quiet: bool = False) -> CheckResult:
-    """``fn(params, grads, velocity, lr, mu)`` should return (params, velocity) after one heavy-ball step."""
+    """``fn(params, grads, velocity, lr, mu)``: (params, velocity) after one heavy-ball step."""
     def no_momentum_is_gradient_descent():
         params, grads = params_and_grads(np.random.default_rng(11))
         zero = {k: np.zeros_like(v) for k, v in params.items()}
@@ -122,7 +126,8 @@ def check_momentum_step(fn: Callable, quiet: bool = False) -> CheckResult:
             require_same_params(mine[0], ref[0], f"the params after step {step + 1}")
 
     return run_checks("momentum_step", [no_momentum_is_gradient_descent, three_steps],
-                      "mu = 0 is plain gradient descent, and three steps with mu = 0.9 match", quiet)
+                      "mu = 0 is plain gradient descent, and three steps with mu = 0.9 "
+                      "match", quiet)
 
 
 @registered
@@ -137,13 +142,15 @@ def check_l2_gradient(fn: Callable, quiet: bool = False) -> CheckResult:
                     "changed: the penalty is on the weights only")
         require_same_params(out, train.l2_gradient(params, grads, 0.01), "the penalised gradients")
 
-    return run_checks("l2_gradient", [penalty], "adds lambda W to dW1 and dW2 and leaves the biases", quiet)
+    return run_checks("l2_gradient", [penalty], "adds lambda W to dW1 and dW2 and leaves the "
+                                                "biases", quiet)
 
 
 def _rate(fn: Callable, epoch: int, epochs: int, base: float, schedule: str) -> float:
     value = fn(epoch, epochs, base, schedule)
     require(value is not None, f"the {schedule} rate is None (did you forget to return it?)")
-    require(np.ndim(value) == 0, f"the {schedule} rate should be one number, got shape {np.shape(value)}")
+    require(np.ndim(value) == 0, f"the {schedule} rate should be one number, got shape "
+                                 f"{np.shape(value)}")
     value = float(value)
     require(math.isfinite(value), f"the {schedule} rate at epoch {epoch} of {epochs} is not finite")
     return value
@@ -151,7 +158,8 @@ def _rate(fn: Callable, epoch: int, epochs: int, base: float, schedule: str) -> 
 
 @registered
 def check_learning_rate(fn: Callable, quiet: bool = False) -> CheckResult:
-    """``fn(epoch, epochs, base, schedule)``: eta_e for epoch e = 0 .. E-1 ("constant", "step", "cosine")."""
+    """``fn(epoch, epochs, base, schedule)``: eta_e for epoch e = 0 .. E-1 of a schedule
+    "constant", "step" or "cosine"."""
     def constant():
         rates = [_rate(fn, e, 12, 0.3, "constant") for e in range(12)]
         require(all(abs(r - 0.3) < 1e-12 for r in rates), "the constant schedule should return the "
@@ -160,11 +168,12 @@ def check_learning_rate(fn: Callable, quiet: bool = False) -> CheckResult:
     def cosine_shape():
         E, base = 20, 0.25
         rates = np.array([_rate(fn, e, E, base, "cosine") for e in range(E)])
-        require(abs(rates[0] - base) < 1e-12, "the cosine schedule should start at the base rate in "
-                                              "epoch e = 0 (epochs are counted from 0)")
-        require(abs(rates[E // 2] - base / 2) < 1e-12, "half-way (e = E/2) the cosine rate should be "
-                                                       "half the base rate")
-        require(bool(np.all(np.diff(rates) < 0)), "the cosine rate should fall from every epoch to the next")
+        require(abs(rates[0] - base) < 1e-12, "the cosine schedule should start at the base rate "
+                                              "in epoch e = 0 (epochs are counted from 0)")
+        require(abs(rates[E // 2] - base / 2) < 1e-12, "half-way (e = E/2) the cosine rate should "
+                                                       "be half the base rate")
+        require(bool(np.all(np.diff(rates) < 0)), "the cosine rate should fall from every epoch "
+                                                  "to the next")
         require(bool(np.all(rates > 0)), "the cosine rate should stay above 0 in epochs 0 .. E-1")
 
     def step_shape():
@@ -174,7 +183,8 @@ def check_learning_rate(fn: Callable, quiet: bool = False) -> CheckResult:
             require(np.allclose(rates[first], 0.2, rtol=1e-12),
                     f"with E = {E} the step schedule should keep the base rate for e < E/2")
             require(np.allclose(rates[~first], 0.02, rtol=1e-12),
-                    f"with E = {E} the step schedule should use a tenth of the base rate for e >= E/2")
+                    f"with E = {E} the step schedule should use a tenth of the base rate for e >= "
+                    "E/2")
 
     def random_settings():
         rng = np.random.default_rng(20)
@@ -182,7 +192,8 @@ def check_learning_rate(fn: Callable, quiet: bool = False) -> CheckResult:
             E = int(rng.integers(1, 60))
             e, base = int(rng.integers(0, E)), float(rng.uniform(0.001, 1.0))
             for schedule in ("constant", "step", "cosine"):
-                got, want = _rate(fn, e, E, base, schedule), train.learning_rate(e, E, base, schedule)
+                got = _rate(fn, e, E, base, schedule)
+                want = train.learning_rate(e, E, base, schedule)
                 require(abs(got - want) <= 1e-9 * base, f"the {schedule} rate is wrong on a random "
                                                          f"setting (epoch {e} of {E})")
 
@@ -194,7 +205,8 @@ def check_learning_rate(fn: Callable, quiet: bool = False) -> CheckResult:
         except NotImplementedError:
             raise
         except Exception as error:
-            raise CheckFailed(f"an unknown schedule name should raise ValueError, not {type(error).__name__}")
+            raise CheckFailed("an unknown schedule name should raise ValueError, not "
+                              f"{type(error).__name__}") from None
         raise CheckFailed(f"an unknown schedule name should raise ValueError (got {value!r})")
 
     return run_checks("learning_rate", [
