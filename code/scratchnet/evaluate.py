@@ -6,6 +6,7 @@ Rows are examples: y_true, y_pred (n,) integer labels; P (n, K) predicted probab
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def most_confident_mistakes(P: np.ndarray, y_true: np.ndarray, k: int = 10) -> n
     return wrong[np.argsort(-confidence, kind="stable")[:k]]
 
 
-def report(P: np.ndarray, y_true: np.ndarray, class_names=None) -> dict:
+def report(P: np.ndarray, y_true: np.ndarray, class_names: Sequence[str] | None = None) -> dict:
     """Everything above for one set, as plain Python values (for JSON and the book)."""
     n_classes = P.shape[1]
     y_pred = P.argmax(axis=1)

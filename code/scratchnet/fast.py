@@ -181,9 +181,9 @@ def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 204
     return accuracy(y, y_pred)
 
 
-def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig, X_dev=None,
-             y_dev=None, *, train_eval_rows: int | None = None,
-             progress: bool = False) -> tuple[Params, History]:
+def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
+             X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
+             train_eval_rows: int | None = None, progress: bool = False) -> tuple[Params, History]:
     """``scratchnet.train.sgd`` with the step :func:`momentum_fast` and :func:`accuracy_fast`:
     the same arguments, the same loop, augmentation included, and the same weights bit for bit.
 

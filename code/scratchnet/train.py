@@ -21,7 +21,7 @@ import numbers
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
@@ -29,6 +29,9 @@ from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every boo
 from scratchnet.augment import random_affine, random_flip
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import INITIALISERS, Params, backward, cross_entropy, forward, one_hot
+
+if TYPE_CHECKING:
+    from scratchnet.data import Splits
 
 
 @dataclass
@@ -64,7 +67,8 @@ def gradient_descent_step(params: Params, grads: Params, alpha: float) -> Params
 
 
 def gradient_descent(params: Params, X: np.ndarray, y: np.ndarray, *, alpha: float = 0.10,
-                     iterations: int = 500, X_dev=None, y_dev=None, every: int = 10,
+                     iterations: int = 500, X_dev: np.ndarray | None = None,
+                     y_dev: np.ndarray | None = None, every: int = 10,
                      progress: bool = False) -> tuple[Params, History]:
     """The seed's training loop: every iteration uses the whole training set.
 
@@ -265,8 +269,9 @@ def sgd_epochs(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig
         yield Epoch(epoch + 1, params, sum(losses) / len(X), eta)
 
 
-def watch(epochs: Iterable[Epoch], history: History, X: np.ndarray, y: np.ndarray, X_dev=None,
-          y_dev=None, *, accuracy: Callable = accuracy_of,
+def watch(epochs: Iterable[Epoch], history: History, X: np.ndarray, y: np.ndarray,
+          X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
+          accuracy: Callable = accuracy_of,
           bar: tqdm | None = None) -> Iterator[tuple[Params, float]]:
     """Record each epoch in ``history`` (its loss, the accuracy on X and on the dev rows, nan
     without, its rate) and pass on (theta_e, a_e): its parameters and its dev accuracy."""
@@ -305,8 +310,9 @@ def last_epoch(epochs: Iterable[tuple[Params, float]]) -> Params:
     return params
 
 
-def sgd(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig, X_dev=None,
-        y_dev=None, *, optimizer: Optimizer | None = None, accuracy: Callable = accuracy_of,
+def sgd(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
+        X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
+        optimizer: Optimizer | None = None, accuracy: Callable = accuracy_of,
         train_eval_rows: int | None = None, progress: bool = False) -> tuple[Params, History]:
     """Mini-batch SGD from ``params`` as ``config`` says: its epochs, recorded, read to the end
     or until early stopping. Returns the parameters and the :class:`History`.
@@ -428,7 +434,7 @@ def init_params(config: TrainConfig) -> Params:
     return INITIALISERS[config.init](config.hidden, rng, dtype=np.dtype(config.dtype))
 
 
-def training_rows(config: TrainConfig, splits) -> tuple:
+def training_rows(config: TrainConfig, splits: Splits) -> tuple:
     """The rows a run of ``config`` trains on, and the dev rows it reports: (X, y, X_dev, y_dev).
 
     Normally X, y = the train split and X_dev, y_dev = the dev split. With ``config.include_dev``
@@ -442,8 +448,8 @@ def training_rows(config: TrainConfig, splits) -> tuple:
             np.concatenate([splits.train.y, splits.dev.y]), None, None)
 
 
-def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev=None, y_dev=None,
-          progress: bool = False) -> tuple[Params, History]:
+def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev: np.ndarray | None = None,
+          y_dev: np.ndarray | None = None, progress: bool = False) -> tuple[Params, History]:
     """Initialise from ``config.seed``, cast X (and X_dev) to ``config.dtype``, and train:
     ``gradient_descent`` for optimizer "gd" (config.epochs iterations), else ``sgd``."""
     params = init_params(config)

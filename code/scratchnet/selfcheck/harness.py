@@ -103,7 +103,7 @@ def registered(check: Check) -> Check:
 # --- what the reader returned ---------------------------------------------------------------
 
 
-def as_array(value, what: str) -> np.ndarray:
+def as_array(value: object, what: str) -> np.ndarray:
     require(value is not None, f"{what} is None (did you forget to return it?)")
     try:
         return np.asarray(value, dtype=np.float64)
@@ -112,7 +112,7 @@ def as_array(value, what: str) -> np.ndarray:
                           f"{type(value).__name__})") from None
 
 
-def shaped(value, shape: tuple[int, ...], what: str) -> np.ndarray:
+def shaped(value: object, shape: tuple[int, ...], what: str) -> np.ndarray:
     array = as_array(value, what)
     require(array.shape == shape, f"{what} has shape {array.shape}, expected {shape}")
     require(bool(np.all(np.isfinite(array))), f"{what} contains inf or nan")
@@ -144,8 +144,8 @@ def compare_on_random(fn: Callable, reference: Callable,
                               f"{_describe(args)} (largest difference {worst:.3g})")
 
 
-def gradient_matches(analytic, f: Callable[[np.ndarray], float], theta: np.ndarray, what: str,
-                     tol: float = 1e-6, eps: float = 1e-6) -> float:
+def gradient_matches(analytic: object, f: Callable[[np.ndarray], float], theta: np.ndarray,
+                     what: str, tol: float = 1e-6, eps: float = 1e-6) -> float:
     """Require the reader's gradient ``analytic`` to match central differences of ``f`` at theta.
 
     Uses :func:`scratchnet.gradcheck.numerical_gradient` in float64 and the scale-free
@@ -182,7 +182,8 @@ def random_one_hot(rng: np.random.Generator, n: int, k: int = 10) -> np.ndarray:
     return model.one_hot(rng.integers(0, k, size=n), k, dtype=np.float64)
 
 
-def small_network(rng: np.random.Generator, n: int = 4, n_in: int = 6, hidden: int = 5):
+def small_network(rng: np.random.Generator, n: int = 4, n_in: int = 6,
+                  hidden: int = 5) -> tuple[Params, np.ndarray, np.ndarray]:
     """A tiny float64 network (n_in inputs, 10 classes) and batch, for gradient checks."""
     params = model.init_he(hidden, rng, dtype=np.float64, n_in=n_in)
     params = {k: v + rng.normal(0, 0.1, v.shape) for k, v in params.items()}  # non-zero biases
@@ -190,12 +191,14 @@ def small_network(rng: np.random.Generator, n: int = 4, n_in: int = 6, hidden: i
     return params, X, random_one_hot(rng, n)
 
 
-def params_and_grads(rng: np.random.Generator):
+def params_and_grads(rng: np.random.Generator) -> tuple[Params, Params]:
+    """A small network's parameters and random gradients of the same shapes."""
     params, _, _ = small_network(rng)
     return params, {k: rng.normal(size=v.shape) for k, v in params.items()}
 
 
-def require_same_params(got, want: dict, what: str) -> None:
+def require_same_params(got: object, want: Params, what: str) -> None:
+    """Require ``got`` to be a dict with every parameter of ``want``, of its shape and value."""
     require(isinstance(got, dict), f"{what} should be a dict of parameters, got "
                                    f"{type(got).__name__}")
     for name in want:
