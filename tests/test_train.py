@@ -12,6 +12,7 @@ from quick_model import QUICK_CONFIG, mnist_splits, quick_model, toy_data
 
 from scratchnet import train as train_module
 from scratchnet.augment import random_affine, random_flip
+from scratchnet.epochs import early_stopping, last_epoch
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import backward, forward, init_uniform, one_hot
 from scratchnet.train import (
@@ -21,12 +22,10 @@ from scratchnet.train import (
     TrainConfig,
     adam_step,
     augmentation,
-    early_stopping,
     gradient_descent,
     gradient_descent_step,
     init_params,
     l2_gradient,
-    last_epoch,
     learning_rate,
     minibatches,
     momentum_step,

@@ -18,6 +18,7 @@ import numpy as np
 
 from scratchnet import model
 from scratchnet.gradcheck import numerical_gradient, relative_error
+from scratchnet.model import Params
 
 CORRECT, WRONG, NOT_IMPLEMENTED = "correct", "not yet", "not implemented"
 
