@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scratchnet import data, fast, model, perf, train
+from scratchnet import data, evaluate, fast, model, perf, train
 
 HIDDEN, BATCH, LR, MOMENTUM, L2, SEED = 256, 128, 0.05, 0.9, 1e-4, 0
 PEAK_REPEATS = 20
@@ -100,13 +100,18 @@ def load_fashion_mnist(rows: int | None = None):
 # --- inside a worker process: one implementation ------------------------------------------------
 
 
+def sgd_config(epochs: int) -> train.TrainConfig:
+    """The workload above as a TrainConfig: what train.sgd and fast.sgd_fast are given."""
+    return train.TrainConfig(hidden=HIDDEN, optimizer="momentum", epochs=epochs, batch_size=BATCH,
+                             lr=LR, momentum=MOMENTUM, l2=L2, schedule="constant", seed=SEED)
+
+
 def run_scratchnet(sgd, X, y, X_test, y_test, epochs: int) -> dict:
     """Train with ``sgd`` (train.sgd or fast.sgd_fast); the loop time, test accuracy, weights."""
     params0 = model.init_he(HIDDEN, np.random.default_rng(SEED))
-    params, history = sgd(params0, X, y, epochs=epochs, batch_size=BATCH, lr=LR,
-                          momentum=MOMENTUM, l2=L2, schedule="constant", seed=SEED)
+    params, history = sgd(params0, X, y, sgd_config(epochs))
     return {"seconds": history.seconds, "loss": history.loss[-1],
-            "test_accuracy": train.accuracy_of(params, X_test, y_test), "params": params}
+            "test_accuracy": evaluate.accuracy_of(params, X_test, y_test), "params": params}
 
 
 def torch_net():
@@ -162,15 +167,13 @@ def step_function(name: str, X, y):
     """One training step of implementation ``name``, as a function of the batch's row indices."""
     params = model.init_he(HIDDEN, np.random.default_rng(SEED))
     if name == "scratchnet":
-        velocity = {k: np.zeros_like(v) for k, v in params.items()}
-        Y = model.one_hot(y)
+        optimizer = train.momentum(sgd_config(1))
+        velocity = optimizer.start(params)
 
-        def readable(idx):                  # the body of train.sgd's loop
+        def readable(idx):                  # train.momentum's step, as train.sgd's loop runs it
             nonlocal params, velocity
-            cache = model.forward(params, X[idx])
-            grads = train.l2_gradient(params, model.backward(params, cache, Y[idx]), L2)
-            params, velocity = train.momentum_step(params, grads, velocity, LR, MOMENTUM)
-            return model.cross_entropy(cache["Z2"], Y[idx])
+            params, velocity, loss = optimizer.step(params, velocity, X[idx], y[idx], LR)
+            return loss
 
         return readable
     if name == "fast":

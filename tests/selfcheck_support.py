@@ -1,4 +1,4 @@
-"""Shared by the self-check tests: a stub exercise answer and the one-line verdict a check prints."""
+"""Shared by the self-check tests: a stub exercise answer, and the one-line verdict of a check."""
 
 
 def stub(*args, **kwargs):

@@ -3,15 +3,20 @@
 import numpy as np
 import pytest
 
-from scratchnet.augment import (affine_sample_points, bilinear, random_affine, rotate_images,
-                                shift_images)
+from scratchnet.augment import (
+    affine_sample_points,
+    bilinear,
+    random_affine,
+    rotate_images,
+    shift_images,
+)
 
 
 @pytest.fixture
 def digits():
     rng = np.random.default_rng(1)
     X = np.zeros((6, 28, 28), np.float32)
-    for i, img in enumerate(X):  # blobs of ink at random places, away from the border
+    for img in X:                # blobs of ink at random places, away from the border
         r, c = rng.integers(8, 20, 2)
         img[r - 3:r + 4, c - 2:c + 3] = rng.uniform(0.3, 1.0, (7, 5))
     return X.reshape(6, 784)

@@ -3,22 +3,42 @@ report."""
 
 import json
 import math
+import warnings
 
 import numpy as np
+from quick_model import toy_data
 
 from scratchnet.evaluate import (
     accuracy,
+    accuracy_of,
     confusion_matrix,
     most_confident_mistakes,
     per_class_accuracy,
     report,
 )
+from scratchnet.model import init_he, predict
 
 
 def test_accuracy_is_the_fraction_of_matching_labels():
     assert accuracy(np.array([0, 1, 2, 3]), np.array([0, 1, 0, 0])) == 0.5
     assert accuracy([7, 7, 7], [7, 7, 7]) == 1.0
     assert accuracy(np.array([1, 2]), np.array([2, 1])) == 0.0
+
+
+def test_accuracy_of_no_rows_is_nan_not_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(accuracy(np.zeros(0, int), np.zeros(0, int)))
+        params = init_he(8, np.random.default_rng(0))
+        assert math.isnan(accuracy_of(params, np.zeros((0, 784), np.float32), np.zeros(0, int)))
+
+
+def test_a_networks_accuracy_is_the_accuracy_of_its_predictions():
+    X, y = toy_data(300)
+    params = init_he(16, np.random.default_rng(1))
+    y_pred = predict(params, X)
+    assert 0 < accuracy_of(params, X, y) < 1
+    assert accuracy_of(params, X, y) == accuracy(y, y_pred) == np.count_nonzero(y_pred == y) / 300
 
 
 def test_confusion_matrix_counts_true_class_rows_against_predicted_class_columns():

@@ -4,30 +4,40 @@ count is the hand count. No test here is timed: speed is the benchmark's busines
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from quick_model import mnist_splits, toy_data
+
 from scratchnet import fast, perf
+from scratchnet.evaluate import accuracy_of
 from scratchnet.model import forward, init_he, init_uniform
-from scratchnet.train import accuracy_of, sgd
+from scratchnet.train import TrainConfig, sgd
 
 NAMES = ("W1", "b1", "W2", "b2")
 N = 300                         # rows of toy data: not a multiple of any batch size used here
 
 
-SETTINGS = [dict(epochs=1, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4, schedule="cosine"),
-            dict(epochs=3, batch_size=64, lr=0.1, momentum=0.0, l2=0.0, schedule="step"),
-            dict(epochs=2, batch_size=128, lr=0.05, momentum=0.9, l2=1e-3, schedule="constant")]
+SETTINGS = {
+    "cosine-l2": TrainConfig(epochs=1, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4,
+                             schedule="cosine", seed=7),
+    "plain-step": TrainConfig(epochs=3, batch_size=64, lr=0.1, momentum=0.0, l2=0.0,
+                              schedule="step", seed=7),
+    "constant-b128": TrainConfig(epochs=2, batch_size=128, lr=0.05, momentum=0.9, l2=1e-3,
+                                 schedule="constant", seed=7),
+    "augment": TrainConfig(epochs=2, batch_size=64, lr=0.05, l2=1e-4, augment=True, seed=7),
+    "flip": TrainConfig(epochs=2, batch_size=50, lr=0.05, flip=True, seed=7),
+    "augment+flip": TrainConfig(epochs=1, batch_size=64, lr=0.05, augment=True, flip=True, seed=7),
+}
 
 
-@pytest.mark.parametrize("kw", SETTINGS, ids=["cosine-l2", "plain-step", "constant-b128"])
-def test_fast_path_gives_the_readable_paths_weights_bit_for_bit(kw):
+@pytest.mark.parametrize("config", SETTINGS.values(), ids=SETTINGS)
+def test_fast_path_gives_the_readable_paths_weights_bit_for_bit(config):
     X, y = toy_data(N)
     p0 = init_he(32, np.random.default_rng(1))
-    a, ha = sgd(p0, X, y, seed=7, X_dev=X[:50], y_dev=y[:50], **kw)
-    b, hb = fast.sgd_fast(p0, X, y, seed=7, X_dev=X[:50], y_dev=y[:50], **kw)
+    a, ha = sgd(p0, X, y, config, X[:50], y[:50])
+    b, hb = fast.sgd_fast(p0, X, y, config, X[:50], y[:50])
     for k in NAMES:
         assert np.array_equal(a[k], b[k]), f"{k}: max |diff| {np.abs(a[k] - b[k]).max()}"
     assert hb.learning_rate == ha.learning_rate and hb.step == ha.step
@@ -39,9 +49,9 @@ def test_fast_path_gives_the_readable_paths_weights_bit_for_bit(kw):
 def test_train_eval_rows_measures_the_first_rows_and_leaves_the_weights_alone(train):
     X, y = toy_data(N)
     p0 = init_he(32, np.random.default_rng(1))
-    kw = SETTINGS[0] | dict(epochs=2, seed=7)
-    full, h_full = train(p0, X, y, **kw)
-    part, h_part = train(p0, X, y, train_eval_rows=40, **kw)
+    config = replace(SETTINGS["cosine-l2"], epochs=2)
+    full, h_full = train(p0, X, y, config)
+    part, h_part = train(p0, X, y, config, train_eval_rows=40)
     for k in NAMES:
         assert np.array_equal(full[k], part[k]), k
     assert h_full.train_accuracy[-1] == accuracy_of(full, X, y)
@@ -53,9 +63,10 @@ def test_fast_path_matches_in_float64_too():
     X, y = toy_data(N)
     X = X.astype(np.float64)
     p0 = init_uniform(16, np.random.default_rng(2), dtype=np.float64)
-    kw = dict(epochs=1, batch_size=50, lr=0.05, momentum=0.9, l2=1e-4, schedule="cosine", seed=3)
-    a, _ = sgd(p0, X, y, **kw)
-    b, _ = fast.sgd_fast(p0, X, y, **kw)
+    config = TrainConfig(epochs=1, batch_size=50, lr=0.05, momentum=0.9, l2=1e-4,
+                         schedule="cosine", seed=3, dtype="float64")
+    a, _ = sgd(p0, X, y, config)
+    b, _ = fast.sgd_fast(p0, X, y, config)
     for k in NAMES:
         assert b[k].dtype == np.float64
         assert np.abs(a[k] - b[k]).max() < 1e-12, k
@@ -65,7 +76,7 @@ def test_fast_path_leaves_the_callers_parameters_alone():
     X, y = toy_data(N)
     p0 = init_he(16, np.random.default_rng(0))
     before = {k: v.copy() for k, v in p0.items()}
-    fast.sgd_fast(p0, X, y, epochs=1, batch_size=32)
+    fast.sgd_fast(p0, X, y, TrainConfig(epochs=1, batch_size=32))
     for k in NAMES:
         assert np.array_equal(p0[k], before[k]), k
 
@@ -73,26 +84,47 @@ def test_fast_path_leaves_the_callers_parameters_alone():
 def test_fast_path_is_deterministic_and_the_seed_fixes_the_order():
     X, y = toy_data(N)
     p0 = init_he(32, np.random.default_rng(0))
-    kw = dict(epochs=2, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4)
-    a, ha = fast.sgd_fast(p0, X, y, seed=1, **kw)
-    b, hb = fast.sgd_fast(p0, X, y, seed=1, **kw)
-    c, _ = fast.sgd_fast(p0, X, y, seed=2, **kw)
+    config = TrainConfig(epochs=2, batch_size=32, lr=0.05, momentum=0.9, l2=1e-4, seed=1)
+    a, ha = fast.sgd_fast(p0, X, y, config)
+    b, hb = fast.sgd_fast(p0, X, y, config)
+    c, _ = fast.sgd_fast(p0, X, y, replace(config, seed=2))
     for k in NAMES:
         assert np.array_equal(a[k], b[k]), k
     assert ha.loss == hb.loss
     assert not np.array_equal(a["W1"], c["W1"])
 
 
-def test_fast_path_rejects_an_unknown_schedule():
+@pytest.mark.parametrize("config, what", [
+    (TrainConfig(optimizer="adam", lr=1e-3), "'momentum' only"),
+    (TrainConfig(patience=2), "early stopping"),
+])
+def test_fast_path_refuses_what_it_has_no_step_for(config, what):
     X, y = toy_data(40)
-    with pytest.raises(ValueError, match="schedule"):
-        fast.sgd_fast(init_he(8, np.random.default_rng(0)), X, y, schedule="warm")
+    with pytest.raises(ValueError, match=what):
+        fast.sgd_fast(init_he(8, np.random.default_rng(0)), X, y, config, X, y)
 
 
-def test_fast_accuracy_agrees_with_accuracy_of():
-    X, y = toy_data(1000)
-    params = init_he(32, np.random.default_rng(0))
-    assert fast.accuracy_fast(params, X, y, chunk=300) == accuracy_of(params, X, y)
+def test_the_fast_step_plugs_into_the_readable_loop():
+    """sgd_fast is train.sgd with two parts replaced: the step and the accuracy function."""
+    X, y = toy_data(N)
+    config = SETTINGS["augment"]
+    p0 = init_he(16, np.random.default_rng(2))
+    a, ha = fast.sgd_fast(p0, X, y, config, X[:50], y[:50])
+    b, hb = sgd({k: v.copy() for k, v in p0.items()}, X, y, config, X[:50], y[:50],
+                optimizer=fast.momentum_fast(config), accuracy=fast.accuracy_fast)
+    for k in NAMES:
+        assert np.array_equal(a[k], b[k]), k
+    assert ha.loss == hb.loss and ha.dev_accuracy == hb.dev_accuracy
+
+
+@pytest.mark.parametrize("n, chunk", [(1000, 300), (1000, 2048), (2048, 1024), (1, 7)])
+def test_fast_accuracy_is_accuracy_of_computed_in_chunks(n, chunk):
+    X, y = toy_data(n)
+    for seed in range(3):
+        params = init_he(32, np.random.default_rng(seed))
+        assert fast.accuracy_fast(params, X, y, chunk=chunk) == accuracy_of(params, X, y)
+    trained, _ = sgd(init_he(32, np.random.default_rng(0)), X, y, SETTINGS["cosine-l2"])
+    assert fast.accuracy_fast(trained, X, y, chunk=chunk) == accuracy_of(trained, X, y)
     assert math.isnan(fast.accuracy_fast(params, X[:0], y[:0]))
 
 
@@ -108,9 +140,9 @@ def test_fast_forward_writes_what_model_forward_returns():
 def test_fast_path_learns_real_digits_above_90_percent():
     splits = mnist_splits()
     params0 = init_he(128, np.random.default_rng(0))
-    params, history = fast.sgd_fast(params0, splits.train.X, splits.train.y, epochs=3,
-                                    batch_size=64, lr=0.05, momentum=0.9, l2=1e-4,
-                                    X_dev=splits.dev.X, y_dev=splits.dev.y)
+    config = TrainConfig(epochs=3, batch_size=64, lr=0.05, momentum=0.9, l2=1e-4)
+    params, history = fast.sgd_fast(params0, splits.train.X, splits.train.y, config,
+                                    splits.dev.X, splits.dev.y)
     assert history.loss[-1] < history.loss[0]
     assert accuracy_of(params, splits.test.X, splits.test.y) > 0.90
 

@@ -1,4 +1,5 @@
-"""scratchnet.gradcheck: central differences and the relative error, and that they catch a wrong gradient."""
+"""scratchnet.gradcheck: central differences and the relative error, and that they catch a wrong
+gradient."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,9 @@ from scratchnet.model import backward, forward, init_he, loss, one_hot
 
 def test_numerical_gradient_of_a_quadratic_is_exact_up_to_rounding():
     A = np.array([[2.0, 1.0], [1.0, 3.0]])
-    f = lambda t: 0.5 * t @ A @ t          # gradient A t
+    def f(t):
+        return 0.5 * t @ A @ t              # gradient A t
+
     theta = np.array([0.3, -1.2])
     assert relative_error(numerical_gradient(f, theta), A @ theta) < 1e-8
 
@@ -24,7 +27,8 @@ def test_numerical_gradient_leaves_theta_unchanged_and_keeps_its_shape():
 
 
 def test_numerical_gradient_on_a_subset_leaves_the_rest_nan():
-    g = numerical_gradient(lambda t: float(np.sum(t ** 2)), np.ones((3, 3)), indices=[(0, 1), (2, 2)])
+    g = numerical_gradient(lambda t: float(np.sum(t ** 2)), np.ones((3, 3)),
+                           indices=[(0, 1), (2, 2)])
     assert np.isnan(g).sum() == 7
     np.testing.assert_allclose(g[[0, 2], [1, 2]], [2.0, 2.0], rtol=1e-8)
 
@@ -45,7 +49,8 @@ def test_relative_error_skips_unchecked_nan_entries():
 def small_net(seed=0, n=5, hidden=4, n_in=6, n_out=3):
     rng = np.random.default_rng(seed)
     params = init_he(hidden, rng, dtype=np.float64, n_in=n_in, n_out=n_out)
-    params = {k: v + 0.1 * rng.standard_normal(v.shape) for k, v in params.items()}  # nonzero biases
+    params = {k: v + 0.1 * rng.standard_normal(v.shape)      # nonzero biases
+              for k, v in params.items()}
     X = rng.random((n, n_in))
     Y = one_hot(rng.integers(0, n_out, n), n_out, dtype=np.float64)
     return params, X, Y
@@ -89,7 +94,7 @@ def test_float32_is_too_coarse_for_the_gradient_check_and_float64_is_not():
     params, X, Y = small_net()
     grads = backward(params, forward(params, X), Y)
     p32 = {k: v.astype(np.float32) for k, v in params.items()}
-    g32 = numerical_gradient(lambda t: loss({**p32, "b2": t}, X.astype(np.float32), Y.astype(np.float32)),
-                             p32["b2"], eps=1e-6)
+    X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
+    g32 = numerical_gradient(lambda t: loss({**p32, "b2": t}, X32, Y32), p32["b2"], eps=1e-6)
     g64 = numerical_gradient(lambda t: loss({**params, "b2": t}, X, Y), params["b2"], eps=1e-6)
     assert relative_error(g64, grads["b2"]) < 1e-6 < relative_error(g32, grads["b2"])

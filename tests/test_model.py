@@ -14,9 +14,24 @@ import pytest
 import sympy as sp
 
 from scratchnet.gradcheck import numerical_gradient, relative_error
-from scratchnet.model import (N_CLASSES, N_PIXELS, backward, count_parameters, cross_entropy,
-                              forward, init_he, init_uniform, log_softmax, loss, one_hot, predict,
-                              predict_proba, relu, relu_backward, softmax)
+from scratchnet.model import (
+    N_CLASSES,
+    N_PIXELS,
+    backward,
+    count_parameters,
+    cross_entropy,
+    forward,
+    init_he,
+    init_uniform,
+    log_softmax,
+    loss,
+    one_hot,
+    predict,
+    predict_proba,
+    relu,
+    relu_backward,
+    softmax,
+)
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
@@ -90,7 +105,8 @@ def test_sympy_derivative_of_relu_is_the_indicator_that_relu_backward_applies():
 
 
 def symbolic_net(n=2, d=3, H=2, K=2):
-    """Small symbolic matrices: X (n,d), W1 (d,H), b1 (1,H), W2 (H,K), b2 (1,K), upstream G (n,K)."""
+    """Small symbolic matrices: X (n,d), W1 (d,H), b1 (1,H), W2 (H,K), b2 (1,K), upstream G
+    (n,K)."""
     def mat(name, r, c):
         return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"{name}_{i}{j}", real=True))
     X, W1, b1, W2, b2, G = (mat("x", n, d), mat("w1", d, H), mat("b1", 1, H), mat("w2", H, K),
@@ -123,7 +139,8 @@ def test_sympy_proves_the_chain_rule_terms_for_the_first_layer():
 
 
 def test_backward_equals_sympys_exact_derivative_of_the_whole_loss():
-    """The symbolic loss of a tiny 3-2-2 net, differentiated by SymPy, evaluated where backward is."""
+    """The symbolic loss of a tiny 3-2-2 net, differentiated by SymPy, evaluated where backward
+    is."""
     n, d, H, K = 2, 3, 2, 2
     rng = np.random.default_rng(7)
     params = init_he(H, rng, dtype=np.float64, n_in=d, n_out=K)

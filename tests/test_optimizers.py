@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from scratchnet.train import adam_step, momentum_step, sgd
 from scratchnet.model import init_he
+from scratchnet.train import TrainConfig, adam_step, momentum_step, sgd
 
 
 def quadratic_grad(theta, target):
@@ -58,10 +58,11 @@ def test_early_stopping_stops_and_returns_the_best_epoch():
     rng = np.random.default_rng(0)
     X = rng.random((200, 784), dtype=np.float32)
     y = rng.integers(0, 10, 200)
-    X_dev, y_dev = rng.random((50, 784), dtype=np.float32), rng.integers(0, 10, 50)  # noise: no signal
+    X_dev = rng.random((50, 784), dtype=np.float32)     # noise: no signal
+    y_dev = rng.integers(0, 10, 50)
     params = init_he(16, np.random.default_rng(0))
-    best, history = sgd(params, X, y, epochs=50, batch_size=50, lr=0.05, seed=0,
-                        X_dev=X_dev, y_dev=y_dev, patience=3)
+    config = TrainConfig(epochs=50, batch_size=50, lr=0.05, seed=0, patience=3)
+    best, history = sgd(params, X, y, config, X_dev, y_dev)
     assert len(history.step) < 50                      # stopped early
     best_epoch = int(np.argmax(history.dev_accuracy))  # first epoch with the best dev accuracy
     assert len(history.step) == best_epoch + 1 + 3     # ... exactly `patience` epochs after it

@@ -1,88 +1,96 @@
 """The exercise self-checks: a right answer passes, each kind of wrong answer fails with a reason
-that names the broken property, a stub reports "not implemented yet", and no check ever raises."""
+that names the broken property, a stub reports "not implemented yet", and no check ever raises.
+
+The cases live with their topic (tests/test_selfcheck_<module>.py, one per library module whose
+functions the exercises rebuild); this file runs the harness's promises over all of them."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
-
-from scratchnet import model, selfcheck, train
-
-
+import test_selfcheck_data
+import test_selfcheck_evaluate
+import test_selfcheck_model
+import test_selfcheck_train
+import yaml
 from selfcheck_support import stub, verdict
 
+from scratchnet import model, selfcheck
+from scratchnet.selfcheck.harness import CheckResult, registered, run_checks
 
-# (check, right implementation, [(wrong implementation, words expected in the reason), ...])
-CASES = {
-    "relu": (selfcheck.check_relu, model.relu, [
-        (lambda Z: np.abs(Z), "negative inputs"),
-        (lambda Z: np.maximum(Z, 0.1), "negative inputs"),
-        (lambda Z: np.maximum(Z, 0, out=Z), "changed its input"),
-    ]),
-    "softmax": (selfcheck.check_softmax, model.softmax, [
-        (lambda Z: np.exp(Z), "rows do not sum to 1"),
-        (lambda Z: np.exp(Z) / np.exp(Z).sum(), "rows do not sum to 1"),
-        (lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True), "±1e4"),
-        (lambda Z: np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(axis=1, keepdims=True), "±1e4"),
-        (lambda Z: np.exp(-Z) / np.exp(-Z).sum(axis=1, keepdims=True), "largest logit"),
-        (lambda Z: model.softmax(Z)[:, :-1], "shape"),
-        (lambda Z: None, "None"),
-    ]),
-    "log_softmax": (selfcheck.check_log_softmax, model.log_softmax, [
-        (lambda Z: np.log(model.softmax(Z)), "log(softmax"),
-        (lambda Z: Z - Z.max(axis=1, keepdims=True), "does not sum to 1"),
-    ]),
-    "forward": (selfcheck.check_forward, model.forward, [
-        (lambda p, X: {"Z1": X @ p["W1"], "A1": model.relu(X @ p["W1"]),
-                       "Z2": model.relu(X @ p["W1"]) @ p["W2"] + p["b2"],
-                       "P": model.softmax(model.relu(X @ p["W1"]) @ p["W2"] + p["b2"])}, 'cache["Z1"] is wrong'),
-        (lambda p, X: {k: v for k, v in model.forward(p, X).items() if k != "A1"}, "missing A1"),
-        (lambda p, X: model.forward(p, X)["P"], "should return a dict"),
-    ]),
-    "cross_entropy": (selfcheck.check_cross_entropy, model.cross_entropy, [
-        (lambda Z, Y: -(Y * model.log_softmax(Z)).sum(), "repeated"),
-        (lambda Z, Y: -(Y * np.log(model.softmax(Z))).sum() / len(Z), "±1e4"),
-        (lambda Z, Y: -(Y * model.log_softmax(Z)).sum(axis=1) / len(Z), "one number"),
-        (lambda Z, Y: -(Y * model.log_softmax(Z)).sum() / Z.size, "log 10"),
-        (lambda Z, Y: model.cross_entropy(1.1 * Z, Y), "differs from the right answer"),
-    ]),
-    "relu_backward": (selfcheck.check_relu_backward, model.relu_backward, [
-        (lambda dA, Z: dA, "Z < 0"),
-        (lambda dA, Z: Z * (dA > 0), "mask comes from Z"),
-        (lambda dA, Z: dA * (Z > 0) * 2, "numerical gradient"),
-    ]),
-    "backward": (selfcheck.check_backward, model.backward, [
-        (lambda p, c, Y: {**model.backward(p, c, Y), "b2": model.backward(p, c, Y)["b2"] * 2}, "db2"),
-        (lambda p, c, Y: {**model.backward(p, c, Y), "W1": model.backward(p, c, Y)["W1"].T}, "dW1 has shape"),
-        (lambda p, c, Y: {k: v for k, v in model.backward(p, c, Y).items() if k != "b1"}, "b1"),
-        (lambda p, c, Y: model.backward(p, {**c, "Z1": -c["Z1"]}, Y), "db1 disagrees"),
-    ]),
-    "gradient_descent_step": (selfcheck.check_gradient_descent_step, train.gradient_descent_step, [
-        (lambda p, g, a: {k: p[k] + a * g[k] for k in p}, "uphill"),
-        (lambda p, g, a: {k: p[k] - g[k] for k in p}, "wrong on a random step"),
-    ]),
-    "momentum_step": (selfcheck.check_momentum_step, train.momentum_step, [
-        (lambda p, g, v, lr, mu: train.gradient_descent_step(p, g, lr), "pair"),
-        (lambda p, g, v, lr, mu: train.momentum_step(p, g, v, lr, 1 - mu), "velocity after step 2"),
-        (lambda p, g, v, lr, mu: (train.gradient_descent_step(p, g, lr), v), "velocity after step 1"),
-    ]),
-    "l2_gradient": (selfcheck.check_l2_gradient, train.l2_gradient, [
-        (lambda p, g, lam: {k: g[k] + lam * p[k] for k in g}, "weights only"),
-        (lambda p, g, lam: {k: g[k] + 2 * lam * p[k] if k[0] == "W" else g[k] for k in g}, "penalised"),
-    ]),
-}
+ROOT = Path(__file__).resolve().parents[1]
+
+CASES = {**test_selfcheck_data.CASES, **test_selfcheck_model.CASES, **test_selfcheck_train.CASES,
+         **test_selfcheck_evaluate.CASES}
+"""Every check's (check, right implementation, [(wrong implementation, reason), ...])."""
 
 
-from test_selfcheck_ch1245 import CASES as CASES_CH1245  # noqa: E402
-from test_selfcheck_ch678 import CASES as CASES_CH678  # noqa: E402
+def book_calls() -> dict[str, set[str]]:
+    """For each page of the book, the names of the self-checks its cells call."""
+    call = re.compile(r"selfcheck\.check_(\w+)\(")
+    return {page.stem: set(call.findall(page.read_text(encoding="utf-8")))
+            for page in sorted((ROOT / "book").glob("*.md"))}
 
-OWN_CASES = CASES
-CASES = {**OWN_CASES, **CASES_CH1245, **CASES_CH678}
-"""Every check's cases, the later chapters' from tests/test_selfcheck_<chapters>.py."""
+
+# --- the registry ------------------------------------------------------------------------------
 
 
-def test_every_check_has_cases():
+def test_every_check_has_cases_and_is_the_packages_check_of_that_name():
     assert set(CASES) == set(selfcheck.CHECKS)
+    for name, (check, _, _) in CASES.items():
+        assert selfcheck.CHECKS[name] is check
+        assert getattr(selfcheck, f"check_{name}") is check and f"check_{name}" in selfcheck.__all__
+
+
+def test_every_check_a_chapter_calls_exists():
+    called = set().union(*book_calls().values())
+    assert called, "the chapters call no self-check at all"
+    assert called <= set(selfcheck.CHECKS), called - set(selfcheck.CHECKS)
+
+
+def test_each_check_lives_in_the_module_of_the_chapter_that_calls_it():
+    for page, names in book_calls().items():
+        if page == "instructor-guide":            # its examples reuse the chapters' checks
+            continue
+        for name in names:
+            module = selfcheck.CHECKS[name].__module__
+            assert module == f"scratchnet.selfcheck.{page.replace('-', '_')}", (page, name)
+
+
+def test_the_checks_are_listed_in_the_order_of_the_chapters():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = [c["file"].replace("-", "_") for part in toc["parts"] for c in part["chapters"]]
+    seen = []
+    for check in selfcheck.CHECKS.values():
+        module = check.__module__.rsplit(".", 1)[1]
+        if module not in seen:
+            seen.append(module)
+    assert seen == [c for c in chapters if c in seen], seen
+    assert len(seen) == 8, "one module per chapter with exercises"
+
+
+def test_the_decorator_registers_a_check_under_the_name_it_checks():
+    @registered
+    def check_double(fn, quiet=False) -> CheckResult:
+        return run_checks("double", [lambda: None], "fine", quiet)
+
+    try:
+        assert selfcheck.CHECKS["double"] is check_double
+    finally:
+        del selfcheck.CHECKS["double"]
+    assert "double" not in selfcheck.CHECKS
+
+
+def test_no_module_of_the_package_is_over_400_lines():
+    folder = ROOT / "code" / "scratchnet" / "selfcheck"
+    for path in folder.glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
+
+
+# --- the verdicts ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -93,7 +101,8 @@ def test_a_right_implementation_passes(name, capsys):
     assert printed.startswith(f"✓ correct: {name}")
 
 
-@pytest.mark.parametrize("name,index", [(n, i) for n, c in CASES.items() for i in range(len(c[2]))])
+@pytest.mark.parametrize("name,index",
+                         [(n, i) for n, c in CASES.items() for i in range(len(c[2]))])
 def test_a_wrong_implementation_fails_and_says_why(name, index, capsys):
     check, _, wrong = CASES[name]
     fn, reason = wrong[index]
@@ -110,7 +119,16 @@ def test_a_stub_is_not_implemented_yet(name, capsys):
     assert printed == f"… {name} not implemented yet (it raises NotImplementedError)"
 
 
-def test_a_function_that_crashes_is_reported_not_raised(capsys):
+@pytest.mark.parametrize("name", CASES)
+def test_a_function_that_crashes_is_reported_not_raised(name, capsys):
+    def crashes(*args):
+        raise KeyError("oops")
+
+    result, printed = verdict(CASES[name][0], crashes, capsys)
+    assert result.status == "not yet" and "raised KeyError" in printed
+
+
+def test_an_error_in_the_readers_code_is_named_with_its_message(capsys):
     def broken(Z):
         return Z @ np.ones((3, 3))  # wrong inner dimension
 
@@ -125,6 +143,15 @@ def test_the_verdict_never_prints_the_expected_values(capsys):
     result, printed = verdict(selfcheck.check_softmax, almost, capsys)
     assert not result.passed and "differs from the right answer" in printed
     assert "[" not in printed.split("shape")[0] and "array" not in printed
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_verdicts_never_print_the_data(name, capsys):
+    check, _, wrong = CASES[name]
+    for fn, _ in wrong:
+        check(fn)
+        printed = capsys.readouterr().out
+        assert "array(" not in printed and "[[" not in printed and "0 0 0" not in printed, printed
 
 
 def test_quiet_checks_print_nothing(capsys):

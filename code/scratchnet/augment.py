@@ -20,7 +20,7 @@ CENTRE = (SIDE - 1) / 2
 
 
 def affine_sample_points(theta: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """Source coordinates (n, 2, 784) of the maps A_i = s_i R(theta_i) with translation t_i (n, 2)."""
+    """Source coordinates (n, 2, 784) of the maps A_i = s_i R(theta_i), translations t_i (n, 2)."""
     rows, cols = np.indices((SIDE, SIDE)).reshape(2, -1) - CENTRE      # (2, 784), centred
     out = np.stack([rows, cols])[None] - shift[:, :, None]             # (n, 2, 784)
     cos, sin = np.cos(theta)[:, None] / scale[:, None], np.sin(theta)[:, None] / scale[:, None]

@@ -5,16 +5,24 @@ Rows are examples: y_true, y_pred (n,) integer labels; P (n, K) predicted probab
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from scratchnet import N_CLASSES
+from scratchnet.model import Params, predict
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """acc = (1/n) sum_i [y_pred_i = y_true_i]."""
-    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+    """acc = (1/n) sum_i [y_pred_i = y_true_i]; nan for n = 0 (no rows, no accuracy)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return float(np.mean(y_pred == y_true)) if y_true.size else math.nan
+
+
+def accuracy_of(params: Params, X: np.ndarray, y: np.ndarray) -> float:
+    """The network's accuracy on rows X (n, 784) with labels y (n,): acc of y_pred = predict."""
+    return accuracy(y, predict(params, X))
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray,

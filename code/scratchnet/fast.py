@@ -6,20 +6,21 @@ step writes is allocated once, in a :class:`Workspace`, and each equation writes
 NumPy's ``out=`` argument or an in-place operator. The maths, and the order of the floating-point
 operations, are those of the readable path, so the two give the same weights bit for bit.
 
-Rows are examples, as everywhere in scratchnet: a batch is Xb (m, 784), m <= B.
+The fast path is a step of the readable loop, not a second loop: :func:`momentum_fast` is an
+``train.Optimizer`` like ``train.momentum``, and :func:`sgd_fast` is ``train.sgd`` with that step
+and the chunked :func:`accuracy_fast`. Rows are examples, as everywhere in scratchnet: a batch is
+Xb (m, 784), m <= B.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
 
+from scratchnet.evaluate import accuracy
 from scratchnet.model import Params
-from scratchnet.train import SCHEDULES, History, learning_rate, minibatches
+from scratchnet.train import History, Optimizer, TrainConfig, sgd
 
 
 @dataclass
@@ -136,6 +137,13 @@ def train_step(params: Params, X: np.ndarray, y: np.ndarray, idx: np.ndarray, ws
                eta: float, mu: float, lam: float) -> float:
     """One SGD step on the batch idx, params updated in place; returns the batch's summed loss."""
     Xb, yb = gather_batch(X, idx, ws), y[idx]
+    return step_into(params, Xb, yb, ws, eta, mu, lam)
+
+
+def step_into(params: Params, Xb: np.ndarray, yb: np.ndarray, ws: Workspace, eta: float,
+              mu: float, lam: float) -> float:
+    """One SGD step on the batch Xb (m, 784), labels yb (m,): forward, softmax and loss, backward,
+    update, each into ``ws``, params updated in place; returns the batch's summed loss."""
     A1, Z2 = forward_into(params, Xb, ws)
     batch_loss = softmax_into(Z2, yb, ws)
     backward_into(params, Xb, A1, Z2, yb, ws)
@@ -143,52 +151,52 @@ def train_step(params: Params, X: np.ndarray, y: np.ndarray, idx: np.ndarray, ws
     return batch_loss
 
 
-def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 2048) -> float:
-    """Fraction of rows with argmax_k Z2_ik = y_i (softmax keeps order: argmax P = argmax Z2).
+def momentum_fast(config: TrainConfig) -> Optimizer:
+    """``train.momentum`` on the fast path: the same step, written into a :class:`Workspace`.
 
-    Works through X in chunks of ``chunk`` rows so that Z1 stays small and in cache.
+    Its state is the workspace (velocity v = 0 to start); each step updates the parameters in
+    place and returns the same dictionary, so an epoch's parameters are not kept by the next.
     """
-    if not len(y):
-        return math.nan
+    def step(params, ws, Xb, yb, eta):
+        return params, ws, step_into(params, Xb, yb, ws, eta, config.momentum, config.l2)
+
+    return Optimizer(start=lambda params: allocate(params, config.batch_size), step=step)
+
+
+def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 2048) -> float:
+    """``evaluate.accuracy_of`` on a fast path: the same predictions, chunk by chunk.
+
+    y_pred_i = argmax_k Z2_ik, which is argmax_k P_ik (softmax keeps the order of a row's logits),
+    computed for ``chunk`` rows at a time so that Z1 stays small and in cache; then
+    ``evaluate.accuracy(y, y_pred)``. ``tests/test_fast.py`` checks that the two agree.
+    """
+    y_pred = np.empty(len(X), dtype=np.intp)
     A1 = np.empty((min(chunk, len(X)), params["W1"].shape[1]), dtype=params["W1"].dtype)
-    correct = 0
     for start in range(0, len(X), chunk):
         rows = slice(start, start + chunk)
         a1 = np.matmul(X[rows], params["W1"], out=A1[:len(X[rows])])
         a1 += params["b1"]
         np.maximum(a1, 0, out=a1)
-        Z2 = a1 @ params["W2"] + params["b2"]
-        correct += int(np.count_nonzero(Z2.argmax(axis=1) == y[rows]))
-    return correct / len(y)
+        y_pred[rows] = (a1 @ params["W2"] + params["b2"]).argmax(axis=1)
+    return accuracy(y, y_pred)
 
 
-def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20,
-             batch_size: int = 64, lr: float = 0.1, momentum: float = 0.9, l2: float = 0.0,
-             schedule: str = "cosine", seed: int = 0, X_dev=None, y_dev=None,
+def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
+             X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
              train_eval_rows: int | None = None, progress: bool = False) -> tuple[Params, History]:
-    """``scratchnet.train.sgd`` with preallocated buffers and in-place updates: same signature.
+    """``scratchnet.train.sgd`` with the step :func:`momentum_fast` and :func:`accuracy_fast`:
+    the same arguments, the same loop, augmentation included, and the same weights bit for bit.
 
-    The same generator, seeded with ``seed``, draws the same minibatch order; each step does the
-    same floating-point operations in the same order, so the weights equal those of ``sgd`` bit for
-    bit. The caller's ``params`` are copied, never modified.
+    The caller's ``params`` are copied (to X's dtype), never modified. Only the momentum optimiser
+    has a fast step, and early stopping is refused: it keeps an earlier epoch's parameters, which
+    an in-place step overwrites.
     """
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose from {SCHEDULES}")
-    rng = np.random.default_rng(seed)
+    if config.optimizer != "momentum":
+        raise ValueError(f"the fast path has a step for optimizer 'momentum' only, not "
+                         f"{config.optimizer!r}: use train.sgd")
+    if config.patience is not None:
+        raise ValueError("the fast path updates the parameters in place, so it cannot keep the "
+                         "best epoch's for early stopping: use train.sgd")
     params = {name: np.array(p, dtype=X.dtype) for name, p in params.items()}
-    ws = allocate(params, batch_size)
-    history = History()
-    start = time.perf_counter()
-    bar = tqdm(total=epochs, disable=not progress, desc="sgd_fast", unit="epoch")
-    for epoch in range(epochs):
-        eta = learning_rate(epoch, epochs, lr, schedule)
-        total = sum(train_step(params, X, y, idx, ws, eta, momentum, l2)
-                    for idx in minibatches(len(X), batch_size, rng))
-        dev = accuracy_fast(params, X_dev, y_dev) if X_dev is not None else math.nan
-        train_acc = accuracy_fast(params, X[:train_eval_rows], y[:train_eval_rows])
-        history.record(epoch + 1, total / len(X), train_acc, dev, eta)
-        bar.update()
-        bar.set_postfix(loss=f"{history.loss[-1]:.4f}", dev=f"{dev:.4f}")
-    bar.close()
-    history.seconds = time.perf_counter() - start
-    return params, history
+    return sgd(params, X, y, config, X_dev, y_dev, optimizer=momentum_fast(config),
+               accuracy=accuracy_fast, train_eval_rows=train_eval_rows, progress=progress)

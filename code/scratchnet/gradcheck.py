@@ -25,7 +25,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], theta: np.ndarray, eps:
     float32 ``theta`` shows float32's limits. ``theta`` is left unchanged; the result has its
     shape and is float64.
     """
-    theta = np.array(theta, dtype=np.result_type(np.asarray(theta), np.float16))  # private float copy
+    # a private floating-point copy
+    theta = np.array(theta, dtype=np.result_type(np.asarray(theta), np.float16))
     g = np.full(theta.shape, np.nan)
     for j in (np.ndindex(theta.shape) if indices is None else indices):
         j = tuple(j)

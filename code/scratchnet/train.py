@@ -1,48 +1,38 @@
-"""Training: the seed's full-batch gradient descent, and mini-batch SGD with momentum.
+"""Training: the seed's full-batch gradient descent, and mini-batch SGD built from parts.
 
-Both return the trained parameters and a :class:`History` of the loss and the train/dev accuracy.
+Mini-batch training (chapter 7) is one loop, :func:`sgd_epochs`, over parts a :class:`TrainConfig`
+chooses by name:
+
+- the **step**, ``OPTIMIZERS[config.optimizer](config)``: one update of the parameters on a batch
+  (forward, backward, the L2 term, then ``momentum_step`` or ``adam_step``);
+- the **transform** of each batch, ``augmentation(config)``: random affine maps (digits), random
+  mirror images (clothes), or the batch unchanged;
+- the **reader** of the epochs (:mod:`scratchnet.epochs`): ``early_stopping`` when
+  ``config.patience`` is set, else ``last_epoch``.
+
+:func:`sgd` puts them together and records a ``History``; :func:`train` starts from a config.
 Rows are examples: X (n, 784) float, y (n,) integer labels.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
 
 from scratchnet.augment import random_affine, random_flip
-from scratchnet.model import INITIALISERS, Params, backward, cross_entropy, forward, one_hot, predict
+from scratchnet.epochs import Epoch, History, early_stopping, last_epoch, watch
+from scratchnet.evaluate import accuracy_of
+from scratchnet.model import INITIALISERS, Params, backward, cross_entropy, forward, one_hot
 
-
-@dataclass
-class History:
-    """What training measured: one entry per evaluation point (iteration or epoch)."""
-
-    step: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    train_accuracy: list[float] = field(default_factory=list)
-    dev_accuracy: list[float] = field(default_factory=list)
-    learning_rate: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-    """Wall time of the training loop alone (no data loading, no set-up)."""
-
-    def record(self, step, loss, train_accuracy, dev_accuracy, learning_rate):
-        self.step.append(int(step))
-        self.loss.append(float(loss))
-        self.train_accuracy.append(float(train_accuracy))
-        self.dev_accuracy.append(float(dev_accuracy))
-        self.learning_rate.append(float(learning_rate))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def accuracy_of(params: Params, X: np.ndarray, y: np.ndarray) -> float:
-    """Fraction of rows whose predicted label argmax_k P_ik equals y_i (nan for no rows)."""
-    return float(np.mean(predict(params, X) == y)) if len(y) else math.nan
+if TYPE_CHECKING:
+    from scratchnet.data import Splits
 
 
 # --- the seed: full-batch gradient descent (chapter 6) ---------------------------------------
@@ -54,7 +44,8 @@ def gradient_descent_step(params: Params, grads: Params, alpha: float) -> Params
 
 
 def gradient_descent(params: Params, X: np.ndarray, y: np.ndarray, *, alpha: float = 0.10,
-                     iterations: int = 500, X_dev=None, y_dev=None, every: int = 10,
+                     iterations: int = 500, X_dev: np.ndarray | None = None,
+                     y_dev: np.ndarray | None = None, every: int = 10,
                      progress: bool = False) -> tuple[Params, History]:
     """The seed's training loop: every iteration uses the whole training set.
 
@@ -76,11 +67,18 @@ def gradient_descent(params: Params, X: np.ndarray, y: np.ndarray, *, alpha: flo
     return params, history
 
 
-# --- mini-batch SGD with momentum, L2 and a schedule (chapter 7) -----------------------------
+# --- the pieces of mini-batch SGD: batches, L2, momentum, Adam, the schedule (chapters 7, 10) --
+
+
+def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Index arrays of one epoch: a fresh permutation of 0..n-1 cut into batches of batch_size."""
+    order = rng.permutation(n)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
 
 
 def l2_gradient(params: Params, grads: Params, lam: float) -> Params:
-    """Gradient of L + (lambda/2)(||W1||^2 + ||W2||^2): adds lambda W to dW1 and dW2 (not biases)."""
+    """Gradient of L + (lambda/2)(||W1||^2 + ||W2||^2): lambda W added to dW1, dW2 (not biases)."""
     if lam == 0:
         return grads
     return {name: g + lam * params[name] if name.startswith("W") else g
@@ -95,6 +93,23 @@ def momentum_step(params: Params, grads: Params, velocity: Params, lr: float,
     return params, velocity
 
 
+def adam_step(params: Params, grads: Params, state: dict, lr: float, beta1: float = 0.9,
+              beta2: float = 0.999, eps: float = 1e-8) -> tuple[Params, dict]:
+    """Adam (Kingma & Ba 2015), step t = 1, 2, ...:
+
+    m <- beta1 m + (1 - beta1) g;   v <- beta2 v + (1 - beta2) g^2;
+    theta <- theta - eta (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps).
+    ``state`` holds t, m and v; a new state is returned.
+    """
+    t = state["t"] + 1
+    m = {k: beta1 * state["m"][k] + (1 - beta1) * g for k, g in grads.items()}
+    v = {k: beta2 * state["v"][k] + (1 - beta2) * g * g for k, g in grads.items()}
+    params = {k: params[k] - lr * (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t))
+                                                                + eps)
+              for k in params}
+    return params, {"t": t, "m": m, "v": v}
+
+
 def learning_rate(epoch: int, epochs: int, base: float, schedule: str) -> float:
     """eta_e for epoch e = 0 .. E-1.
 
@@ -107,111 +122,175 @@ def learning_rate(epoch: int, epochs: int, base: float, schedule: str) -> float:
         return base * 0.1 ** (2 * epoch // epochs)
     if schedule == "cosine":
         return base * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
-    raise ValueError(f"unknown learning-rate schedule {schedule!r}")
+    raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose from {SCHEDULES}")
 
 
 SCHEDULES = ("constant", "step", "cosine")
 
 
-def minibatches(n: int, batch_size: int, rng: np.random.Generator):
-    """Index arrays of one epoch: a fresh permutation of 0..n-1 cut into batches of batch_size."""
-    order = rng.permutation(n)
-    for start in range(0, n, batch_size):
-        yield order[start:start + batch_size]
+def batch_gradients(params: Params, Xb: np.ndarray, yb: np.ndarray,
+                    lam: float) -> tuple[Params, float]:
+    """g = dL_B/dtheta + lambda W on one batch, and m L_B, the batch's summed loss.
 
-
-def adam_step(params: Params, grads: Params, state: dict, lr: float, beta1: float = 0.9,
-              beta2: float = 0.999, eps: float = 1e-8) -> tuple[Params, dict]:
-    """Adam (Kingma & Ba 2015), step t = 1, 2, ...:
-
-    m <- beta1 m + (1 - beta1) g;   v <- beta2 v + (1 - beta2) g^2;
-    theta <- theta - eta (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps).
-    ``state`` holds t, m and v; a new state is returned.
+    One forward and one backward pass on the batch Xb (m, 784) with labels yb (m,), then the L2
+    term (``l2_gradient``). The loss is of the batch as it goes in, before the step.
     """
-    t = state["t"] + 1
-    m = {k: beta1 * state["m"][k] + (1 - beta1) * g for k, g in grads.items()}
-    v = {k: beta2 * state["v"][k] + (1 - beta2) * g * g for k, g in grads.items()}
-    params = {k: params[k] - lr * (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t)) + eps)
-              for k in params}
-    return params, {"t": t, "m": m, "v": v}
+    Yb = one_hot(yb, dtype=Xb.dtype)
+    cache = forward(params, Xb)
+    grads = l2_gradient(params, backward(params, cache, Yb), lam)
+    return grads, cross_entropy(cache["Z2"], Yb) * len(yb)
 
 
-def sgd(params: Params, X: np.ndarray, y: np.ndarray, *, epochs: int = 20, batch_size: int = 64,
-        lr: float = 0.1, momentum: float = 0.9, l2: float = 0.0, schedule: str = "cosine",
-        seed: int = 0, X_dev=None, y_dev=None, optimizer: str = "momentum",
-        augment: bool = False, patience: int | None = None, flip: bool = False,
+# --- the step of the loop, chosen by name: OPTIMIZERS --------------------------------------
+
+
+class Optimizer(NamedTuple):
+    """An optimiser as the loop of :func:`sgd_epochs` uses it.
+
+    ``start(params)`` is its state before the first batch (the velocity v = 0, or Adam's t, m, v);
+    ``step(params, state, Xb, yb, eta)`` trains on one batch at learning rate eta and returns the
+    new parameters, the new state and the batch's summed loss m L_B.
+    """
+
+    start: Callable[[Params], Any]
+    step: Callable[[Params, Any, np.ndarray, np.ndarray, float], tuple[Params, Any, float]]
+
+
+def zeros_like(params: Params) -> Params:
+    """One array of zeros shaped like each parameter."""
+    return {name: np.zeros_like(p) for name, p in params.items()}
+
+
+def momentum(config: TrainConfig) -> Optimizer:
+    """SGD with heavy-ball momentum mu = config.momentum (mu = 0: plain SGD), from v = 0.
+
+    Per batch: g = dL_B/dtheta + lambda W, then v <- mu v - eta g;  theta <- theta + v.
+    """
+    def step(params, velocity, Xb, yb, eta):
+        grads, loss = batch_gradients(params, Xb, yb, config.l2)
+        params, velocity = momentum_step(params, grads, velocity, eta, config.momentum)
+        return params, velocity, loss
+
+    return Optimizer(start=zeros_like, step=step)
+
+
+def adam(config: TrainConfig) -> Optimizer:
+    """Adam with the paper's beta1, beta2, eps (``adam_step``), from t = 0 and m = v = 0.
+
+    Per batch: g = dL_B/dtheta + lambda W, then one ``adam_step`` with g.
+    """
+    def step(params, state, Xb, yb, eta):
+        grads, loss = batch_gradients(params, Xb, yb, config.l2)
+        params, state = adam_step(params, grads, state, eta)
+        return params, state, loss
+
+    return Optimizer(start=lambda p: {"t": 0, "m": zeros_like(p), "v": zeros_like(p)}, step=step)
+
+
+OPTIMIZERS: dict[str, Callable[[TrainConfig], Optimizer]] = {"momentum": momentum, "adam": adam}
+"""The optimisers of mini-batch SGD by ``TrainConfig.optimizer``; "gd" is the seed's full batch."""
+
+OPTIMIZER_NAMES = ("gd", *OPTIMIZERS)
+
+
+# --- the transform of each batch: augmentation -------------------------------------------------
+
+
+Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+"""A map batch -> batch, Xb (m, 784) -> Xb' (m, 784), drawing any randomness from the loop's rng."""
+
+
+def augmentation(config: TrainConfig) -> Transform:
+    """The batch transform ``config`` asks for: with ``augment``, random affine maps of the images
+    (:func:`scratchnet.augment.random_affine`, for digits); with ``flip``, then, half the rows
+    mirrored left to right (:func:`scratchnet.augment.random_flip`, for clothes); else none."""
+    def transform(Xb, rng):
+        if config.augment:
+            Xb = random_affine(Xb, rng)
+        if config.flip:
+            Xb = random_flip(Xb, rng)
+        return Xb
+
+    return transform
+
+
+# --- the loop, and sgd: the loop read by the recorder and early stopping (scratchnet.epochs) ---
+
+
+def sgd_epochs(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
+               optimizer: Optimizer, transform: Transform) -> Iterator[Epoch]:
+    """Mini-batch SGD, one epoch at a time: yields an :class:`Epoch` after each pass over X.
+
+    Epoch e = 0 .. E-1 visits the rows in a fresh order drawn from ``config.seed`` at the rate
+    eta_e = learning_rate(e, E, eta, schedule); each batch is transformed, then one
+    ``optimizer.step`` updates theta. Nothing runs until the next epoch is asked for.
+    """
+    rng = np.random.default_rng(config.seed)
+    state = optimizer.start(params)
+    for epoch in range(config.epochs):
+        eta = learning_rate(epoch, config.epochs, config.lr, config.schedule)
+        losses = []
+        for idx in minibatches(len(X), config.batch_size, rng):
+            params, state, loss = optimizer.step(params, state, transform(X[idx], rng), y[idx], eta)
+            losses.append(loss)
+        yield Epoch(epoch + 1, params, sum(losses) / len(X), eta)
+
+
+def sgd(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
+        X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
+        optimizer: Optimizer | None = None, accuracy: Callable = accuracy_of,
         train_eval_rows: int | None = None, progress: bool = False) -> tuple[Params, History]:
-    """Mini-batch SGD: per batch, backward then a ``momentum_step`` (or an ``adam_step``).
+    """Mini-batch SGD from ``params`` as ``config`` says: its epochs, recorded, read to the end
+    or until early stopping. Returns the parameters and the :class:`History`.
 
-    Each epoch visits the training rows in a new order drawn from ``seed``; the learning rate of
-    epoch e is ``learning_rate(e, epochs, lr, schedule)``. With ``augment``, each batch is
-    replaced by a random affine map of itself (:func:`scratchnet.augment.random_affine`); with
-    ``flip``, then half its rows, drawn at random, are mirrored left to right
-    (:func:`scratchnet.augment.random_flip`: for clothes, not digits). With
-    ``patience``, training stops once dev accuracy has not improved for that many epochs, and the
-    parameters of the best epoch are returned (early stopping). Records loss and accuracies per epoch;
-    the training accuracy on the first ``train_eval_rows`` rows of X (all rows by default: a smaller
-    number saves time on large sets, and never changes the weights).
+    The step is ``OPTIMIZERS[config.optimizer](config)`` and the transform ``augmentation(config)``;
+    ``optimizer`` and ``accuracy`` replace the step and the accuracy function (the fast path's
+    own). The training accuracy is of the first ``train_eval_rows`` rows of X (all by default).
     """
-    if X_dev is None and patience is not None:
+    if config.patience is not None and (X_dev is None or not len(X_dev)):
         raise ValueError("early stopping (patience) watches dev accuracy: it needs X_dev, y_dev")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose from {SCHEDULES}")
-    rng = np.random.default_rng(seed)
-    Y = one_hot(y, dtype=X.dtype)
-    zeros = {name: np.zeros_like(p) for name, p in params.items()}
-    velocity, adam = zeros, {"t": 0, "m": zeros, "v": zeros}
-    best, best_dev, since_best = params, -1.0, 0
+    if optimizer is None:
+        if config.optimizer not in OPTIMIZERS:
+            raise ValueError(f"sgd has no optimizer {config.optimizer!r} (the seed's full batch is "
+                             f"gradient_descent): choose from {', '.join(map(repr, OPTIMIZERS))}")
+        optimizer = OPTIMIZERS[config.optimizer](config)
     history = History()
     start = time.perf_counter()
-    bar = tqdm(total=epochs, disable=not progress, desc="sgd", unit="epoch")
-    for epoch in range(epochs):
-        eta = learning_rate(epoch, epochs, lr, schedule)
-        losses = []
-        for idx in minibatches(len(X), batch_size, rng):
-            Xb = random_affine(X[idx], rng) if augment else X[idx]
-            if flip:
-                Xb = random_flip(Xb, rng)
-            cache = forward(params, Xb)
-            grads = l2_gradient(params, backward(params, cache, Y[idx]), l2)
-            if optimizer == "adam":
-                params, adam = adam_step(params, grads, adam, eta)
-            else:
-                params, velocity = momentum_step(params, grads, velocity, eta, momentum)
-            losses.append(cross_entropy(cache["Z2"], Y[idx]) * len(idx))
-        dev = accuracy_of(params, X_dev, y_dev) if X_dev is not None else math.nan
-        train_acc = accuracy_of(params, X[:train_eval_rows], y[:train_eval_rows])
-        history.record(epoch + 1, sum(losses) / len(X), train_acc, dev, eta)
-        bar.update()
-        bar.set_postfix(loss=f"{history.loss[-1]:.4f}", dev=f"{dev:.4f}")
-        if patience is not None:
-            if dev > best_dev:
-                best, best_dev, since_best = params, dev, 0
-            else:
-                since_best += 1
-                if since_best >= patience:
-                    break
-    bar.close()
+    with tqdm(total=config.epochs, disable=not progress, desc="sgd", unit="epoch") as bar:
+        epochs = watch(sgd_epochs(params, X, y, config, optimizer, augmentation(config)), history,
+                       X[:train_eval_rows], y[:train_eval_rows], X_dev, y_dev,
+                       accuracy=accuracy, bar=bar)
+        if config.patience is not None:
+            params = early_stopping(epochs, config.patience)
+        else:
+            params = last_epoch(epochs)
     history.seconds = time.perf_counter() - start
-    return (best if patience is not None else params), history
+    return params, history
 
 
 # --- a whole run from a configuration -------------------------------------------------------
 
 
+DTYPES = ("float32", "float64")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that determines a training run (with the data and seed: the weights, bit for bit)."""
+    """Everything that determines a training run (with the data and seed: the weights, bit for bit).
+
+    Every field is checked when the config is made: an unknown name or a value out of range is a
+    ``ValueError`` naming the field and the choices.
+    """
 
     hidden: int = 128
-    init: str = "he"              # "he" | "uniform"
-    optimizer: str = "sgd"        # "sgd" (mini-batch, momentum) | "adam" | "gd" (the seed's full batch)
+    init: str = "he"              # a key of model.INITIALISERS: "he" | "uniform"
+    optimizer: str = "momentum"   # "gd" (the seed's full batch) | a key of OPTIMIZERS
     epochs: int = 20              # for "gd": iterations
-    batch_size: int = 64
+    batch_size: int = 64          # not used by "gd"
     lr: float = 0.1
-    momentum: float = 0.9
+    momentum: float = 0.9         # mu of "momentum" (0: plain SGD); not used by "adam"
     l2: float = 0.0
-    schedule: str = "cosine"
+    schedule: str = "cosine"      # one of SCHEDULES
     seed: int = 0
     dtype: str = "float32"
     augment: bool = False         # random affine maps of each batch (scratchnet.augment)
@@ -219,8 +298,55 @@ class TrainConfig:
     flip: bool = False            # mirror half of each batch left to right (clothes, not digits)
     include_dev: bool = False     # the final fit: train on train + dev, once dev has chosen
 
+    def __post_init__(self) -> None:
+        problems = config_problems(self)
+        if problems:
+            raise ValueError("TrainConfig: " + "; ".join(problems))
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def config_problems(config: TrainConfig) -> list[str]:
+    """What is wrong with ``config``, one line each; an empty list for a valid config."""
+    choices = {"init": tuple(INITIALISERS), "optimizer": OPTIMIZER_NAMES, "schedule": SCHEDULES,
+               "dtype": DTYPES}
+    problems = [f"unknown {name} {getattr(config, name)!r}; choose from "
+                + ", ".join(map(repr, allowed))
+                for name, allowed in choices.items() if getattr(config, name) not in allowed]
+    whole, number, yes_no = "a whole number", "a finite number", "True or False"
+    checks = [("hidden", _whole(config.hidden, 1), f"{whole} >= 1"),
+              ("epochs", _whole(config.epochs, 1), f"{whole} >= 1"),
+              ("batch_size", _whole(config.batch_size, 1), f"{whole} >= 1"),
+              ("seed", _whole(config.seed, 0), f"{whole} >= 0"),
+              ("patience", config.patience is None or _whole(config.patience, 1),
+               f"None or {whole} >= 1"),
+              ("lr", _real(config.lr) and config.lr > 0, f"{number} > 0"),
+              ("momentum", _real(config.momentum) and 0 <= config.momentum < 1, "in [0, 1)"),
+              ("l2", _real(config.l2) and config.l2 >= 0, f"{number} >= 0"),
+              *((name, isinstance(getattr(config, name), bool), yes_no)
+                for name in ("augment", "flip", "include_dev"))]
+    problems += [f"{name} = {getattr(config, name)!r} is not {what}"
+                 for name, ok, what in checks if not ok]
+    if config.optimizer == "gd":        # the seed's loop has none of these: refuse, never ignore
+        unused = [name for name, on in (("momentum", config.momentum != 0), ("l2", config.l2 != 0),
+                                        ("schedule", config.schedule != "constant"),
+                                        ("augment", config.augment), ("flip", config.flip),
+                                        ("patience", config.patience is not None)) if on]
+        if unused:
+            problems.append(f"optimizer 'gd' (the seed's full-batch loop) does not use "
+                            f"{', '.join(unused)}: set momentum=0, l2=0, schedule='constant', "
+                            "and no augment, flip or patience")
+    return problems
+
+
+def _whole(value, least: int) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= least
+
+
+def _real(value) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
 
 
 SEED_CONFIG = TrainConfig(hidden=10, init="uniform", optimizer="gd", epochs=500, lr=0.10,
@@ -234,7 +360,7 @@ def init_params(config: TrainConfig) -> Params:
     return INITIALISERS[config.init](config.hidden, rng, dtype=np.dtype(config.dtype))
 
 
-def training_rows(config: TrainConfig, splits) -> tuple:
+def training_rows(config: TrainConfig, splits: Splits) -> tuple:
     """The rows a run of ``config`` trains on, and the dev rows it reports: (X, y, X_dev, y_dev).
 
     Normally X, y = the train split and X_dev, y_dev = the dev split. With ``config.include_dev``
@@ -248,9 +374,10 @@ def training_rows(config: TrainConfig, splits) -> tuple:
             np.concatenate([splits.train.y, splits.dev.y]), None, None)
 
 
-def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev=None, y_dev=None,
-          progress: bool = False) -> tuple[Params, History]:
-    """Initialise from ``config.seed`` and train with ``config.optimizer``; X is cast to config.dtype."""
+def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev: np.ndarray | None = None,
+          y_dev: np.ndarray | None = None, progress: bool = False) -> tuple[Params, History]:
+    """Initialise from ``config.seed``, cast X (and X_dev) to ``config.dtype``, and train:
+    ``gradient_descent`` for optimizer "gd" (config.epochs iterations), else ``sgd``."""
     params = init_params(config)
     X = X.astype(config.dtype, copy=False)
     if X_dev is not None:
@@ -258,14 +385,7 @@ def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev=None, y_dev=N
     if config.optimizer == "gd":
         return gradient_descent(params, X, y, alpha=config.lr, iterations=config.epochs,
                                 X_dev=X_dev, y_dev=y_dev, progress=progress)
-    if config.optimizer in ("sgd", "adam"):
-        return sgd(params, X, y, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
-                   momentum=config.momentum, l2=config.l2, schedule=config.schedule,
-                   seed=config.seed, X_dev=X_dev, y_dev=y_dev,
-                   optimizer="adam" if config.optimizer == "adam" else "momentum",
-                   augment=config.augment, patience=config.patience, flip=config.flip,
-                   progress=progress)
-    raise ValueError(f"unknown optimizer {config.optimizer!r}")
+    return sgd(params, X, y, config, X_dev, y_dev, progress=progress)
 
 
 RECOMMENDED = {

@@ -1,16 +1,17 @@
-"""The cases of the self-checks added for the exercises of chapters 6, 7 and 8, and tests
-particular to them. tests/test_selfcheck.py runs every check's cases: the right answer passes,
-each wrong one fails with a reason that names the broken property, a stub is "not implemented yet"."""
+"""The self-checks of the training functions (scratchnet.train: the gradient-descent step,
+mini-batches, the momentum step, the L2 gradient, the learning-rate schedules): their cases, and
+tests particular to them. tests/test_selfcheck.py runs every check's cases: the right answer
+passes, each wrong one fails with a reason that names the broken property, a stub is "not
+implemented yet"."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-
-from scratchnet import evaluate, selfcheck, train
 from selfcheck_support import verdict
 
+from scratchnet import selfcheck, train
 
 # --- wrong mini-batch iterators ----------------------------------------------------------------
 
@@ -41,7 +42,7 @@ def shuffles_only_the_batches(n, batch_size, rng):
 
 
 def global_generator(n, batch_size, rng):
-    order = np.random.permutation(n)
+    order = np.random.permutation(n)  # noqa: NPY002 (the mistake under test)
     for start in range(0, n, batch_size):
         yield order[start:start + batch_size]
 
@@ -92,7 +93,8 @@ def unknown_is_constant(epoch, epochs, base, schedule):
 
 
 def unknown_is_a_key_error(epoch, epochs, base, schedule):
-    table = {"constant": lambda: base, "step": lambda: train.learning_rate(epoch, epochs, base, "step"),
+    table = {"constant": lambda: base,
+             "step": lambda: train.learning_rate(epoch, epochs, base, "step"),
              "cosine": lambda: train.learning_rate(epoch, epochs, base, "cosine")}
     return table[schedule]()
 
@@ -101,44 +103,13 @@ def no_return(epoch, epochs, base, schedule):
     train.learning_rate(epoch, epochs, base, schedule)
 
 
-# --- wrong confusion matrices and per-class accuracies ------------------------------------------
-
-def fancy_index_plus_equals(y_true, y_pred, n_classes):
-    C = np.zeros((n_classes, n_classes), dtype=np.int64)
-    C[y_true, y_pred] += 1            # repeated (j, k) pairs are counted once
-    return C
-
-
-def transposed(y_true, y_pred, n_classes):
-    return evaluate.confusion_matrix(y_true, y_pred, n_classes).T
-
-
-def sized_by_the_labels(y_true, y_pred, n_classes):
-    K = int(max(y_true.max(), y_pred.max())) + 1
-    C = np.zeros((K, K), dtype=np.int64)
-    np.add.at(C, (y_true, y_pred), 1)
-    return C
-
-
-def fractions(y_true, y_pred, n_classes):
-    return evaluate.confusion_matrix(y_true, y_pred, n_classes) / len(y_true)
-
-
-def precision(C):
-    return np.diag(C) / C.sum(axis=0)
-
-
-def zero_for_absent(C):
-    totals = C.sum(axis=1)
-    return np.diag(C) / np.maximum(totals, 1)
-
-
-def overall_share(C):
-    return np.diag(C) / C.sum()
-
 
 # (check, right implementation, [(wrong implementation, words expected in the reason), ...])
 CASES = {
+    "gradient_descent_step": (selfcheck.check_gradient_descent_step, train.gradient_descent_step, [
+        (lambda p, g, a: {k: p[k] + a * g[k] for k in p}, "uphill"),
+        (lambda p, g, a: {k: p[k] - g[k] for k in p}, "wrong on a random step"),
+    ]),
     "minibatches": (selfcheck.check_minibatches, train.minibatches, [
         (in_order, "original order"),
         (with_replacement, "exactly once"),
@@ -149,6 +120,17 @@ CASES = {
         (boolean_masks, "integer row indices"),
         (lambda n, b, rng: None, "returned None"),
     ]),
+    "momentum_step": (selfcheck.check_momentum_step, train.momentum_step, [
+        (lambda p, g, v, lr, mu: train.gradient_descent_step(p, g, lr), "pair"),
+        (lambda p, g, v, lr, mu: train.momentum_step(p, g, v, lr, 1 - mu), "velocity after step 2"),
+        (lambda p, g, v, lr, mu: (train.gradient_descent_step(p, g, lr), v),
+         "velocity after step 1"),
+    ]),
+    "l2_gradient": (selfcheck.check_l2_gradient, train.l2_gradient, [
+        (lambda p, g, lam: {k: g[k] + lam * p[k] for k in g}, "weights only"),
+        (lambda p, g, lam: {k: g[k] + 2 * lam * p[k] if k[0] == "W" else g[k] for k in g},
+         "penalised"),
+    ]),
     "learning_rate": (selfcheck.check_learning_rate, train.learning_rate, [
         (cosine_from_one, "start at the base rate"),
         (cosine_without_half, "start at the base rate"),
@@ -157,41 +139,9 @@ CASES = {
         (unknown_is_a_key_error, "not KeyError"),
         (no_return, "None"),
     ]),
-    "confusion_matrix": (selfcheck.check_confusion_matrix, evaluate.confusion_matrix, [
-        (fancy_index_plus_equals, "every example must add 1"),
-        (transposed, "transposed"),
-        (sized_by_the_labels, "even when only three classes occur"),
-        (fractions, "whole numbers"),
-    ]),
-    "per_class_accuracy": (selfcheck.check_per_class_accuracy, evaluate.per_class_accuracy, [
-        (precision, "column sums"),
-        (overall_share, "number of all examples"),
-        (zero_for_absent, "return nan"),
-        (lambda C: np.diag(C), "between 0 and 1"),
-        (lambda C: (np.diag(C) / C.sum(axis=1))[:-1], "one number per class"),
-    ]),
 }
-
-
-def test_the_new_checks_are_listed_by_name():
-    assert set(CASES) <= set(selfcheck.CHECKS)
-    for name, (check, _, _) in CASES.items():
-        assert selfcheck.CHECKS[name] is check
 
 
 def test_a_list_of_lists_is_accepted_as_batches(capsys):
     result, printed = verdict(selfcheck.check_minibatches, a_list_of_lists, capsys)
     assert result.passed, printed
-
-
-def test_a_per_class_accuracy_that_warns_on_an_absent_class_still_passes_quietly(capsys):
-    def plain(C):
-        return np.diag(C) / C.sum(axis=1)   # 0/0 = nan with a RuntimeWarning
-
-    result, printed = verdict(selfcheck.check_per_class_accuracy, plain, capsys)
-    assert result.passed, printed
-
-
-def test_the_confusion_verdict_never_prints_a_matrix(capsys):
-    result, printed = verdict(selfcheck.check_confusion_matrix, fancy_index_plus_equals, capsys)
-    assert "[" not in printed and "array" not in printed

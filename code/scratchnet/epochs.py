@@ -1,0 +1,95 @@
+"""What reads the epochs of training: the History they are recorded in, and when to stop.
+
+``train.sgd_epochs`` trains one :class:`Epoch` at a time and trains the next only when it is asked
+for. The readers here ask: :func:`watch` records each epoch in a :class:`History` and passes on its
+parameters and dev accuracy; :func:`early_stopping` stops asking once the dev accuracy has not
+improved for ``patience`` epochs, :func:`last_epoch` reads to the end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
+
+from scratchnet.evaluate import accuracy_of
+from scratchnet.model import Params
+
+
+@dataclass
+class History:
+    """What training measured: one entry per evaluation point (iteration or epoch)."""
+
+    step: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    dev_accuracy: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    """Wall time of the training loop alone (no data loading, no set-up)."""
+
+    def record(self, step: int, loss: float, train_accuracy: float, dev_accuracy: float,
+               learning_rate: float) -> None:
+        self.step.append(int(step))
+        self.loss.append(float(loss))
+        self.train_accuracy.append(float(train_accuracy))
+        self.dev_accuracy.append(float(dev_accuracy))
+        self.learning_rate.append(float(learning_rate))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Epoch(NamedTuple):
+    """One pass over the training rows: its number e = 1, 2, ..., the parameters after it, the
+    mean loss (1/n) sum_B m_B L_B of its batches, and its learning rate eta."""
+
+    number: int
+    params: Params
+    loss: float
+    learning_rate: float
+
+
+def watch(epochs: Iterable[Epoch], history: History, X: np.ndarray, y: np.ndarray,
+          X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
+          accuracy: Callable = accuracy_of,
+          bar: tqdm | None = None) -> Iterator[tuple[Params, float]]:
+    """Record each epoch in ``history`` (its loss, the accuracy on X and on the dev rows, nan
+    without, its rate) and pass on (theta_e, a_e): its parameters and its dev accuracy."""
+    for epoch in epochs:
+        dev = accuracy(epoch.params, X_dev, y_dev) if X_dev is not None else math.nan
+        history.record(epoch.number, epoch.loss, accuracy(epoch.params, X, y), dev,
+                       epoch.learning_rate)
+        if bar is not None:
+            bar.update()
+            bar.set_postfix(loss=f"{epoch.loss:.4f}", dev=f"{dev:.4f}")
+        yield epoch.params, dev
+
+
+def early_stopping(epochs: Iterable[tuple[Params, float]], patience: int) -> Params:
+    """Read (theta_e, a_e) epoch by epoch; stop at the first e with e - e_hat >= p.
+
+    e_hat = argmax_{e' <= e} a_e' is the best epoch so far (the first of equals: only a strictly
+    higher dev accuracy counts), p = ``patience``. Returns theta_{e_hat}, not the last parameters.
+    """
+    best, best_dev, since_best = None, -1.0, 0
+    for params, dev in epochs:
+        if dev > best_dev:
+            best, best_dev, since_best = params, dev, 0
+        else:
+            since_best += 1
+            if since_best >= patience:
+                break
+    return best
+
+
+def last_epoch(epochs: Iterable[tuple[Params, float]]) -> Params:
+    """Read every epoch; return the parameters after the last."""
+    params = None
+    for params, _ in epochs:  # noqa: B007 (the loop's last value is the answer)
+        pass
+    return params
