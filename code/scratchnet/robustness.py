@@ -57,8 +57,38 @@ def expected_calibration_error(P: np.ndarray, y: np.ndarray, n_bins: int = 10) -
 
 def pca(A: np.ndarray, k: int = 2):
     """Principal components by SVD: centre A (n, d) to A_c = A - mean, A_c = U S V^T;
-    returns the coordinates A_c V_k (n, k) and the fraction of variance each explains, S_j^2 / sum S^2.
+    returns the coordinates A_c V_k (n, k) and the fraction of variance each explains,
+    S_j^2 / sum S^2.
     """
     centred = A - A.mean(axis=0)
     U, S, Vt = np.linalg.svd(centred, full_matrices=False)
     return centred @ Vt[:k].T, (S[:k] ** 2) / np.sum(S ** 2)
+
+
+def confidence_gap(P: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Mean confidence minus accuracy, g = (1/n) sum_i (c_i - r_i), r_i = 1[argmax_k P_ik = y_i]
+    (1 if the prediction is right), and its standard error s / sqrt(n), s the sample standard
+    deviation of the c_i - r_i.
+
+    g > 0: the network is more confident than it is right (overconfident); g < 0: underconfident.
+    """
+    d = confidence(P) - (P.argmax(axis=1) == y)
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def calibration_direction(gap: float, se: float, k: float = 2.0) -> str:
+    """The word for a confidence gap g with standard error se: 'overconfident' if g > k se,
+    'underconfident' if g < -k se, and 'calibrated' (on average, within the noise) otherwise."""
+    if gap > k * se:
+        return "overconfident"
+    if gap < -k * se:
+        return "underconfident"
+    return "calibrated"
+
+
+def more_or_less(a: float, b: float, decimals: int) -> str:
+    """'more' if a > b, 'less' if a < b, 'as much' if the two agree when rounded to ``decimals``
+    decimals: the word for comparing two numbers a page shows at that precision."""
+    if round(a, decimals) == round(b, decimals):
+        return "as much"
+    return "more" if a > b else "less"
