@@ -38,8 +38,9 @@ def as_images(images: np.ndarray) -> np.ndarray:
     return images.reshape(len(images), 28, 28)
 
 
-def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gray_r"):
-    """Show images in a grid, optionally titled; returns the figure."""
+def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gray_r",
+               title_size: float = 8):
+    """Show images in a grid, optionally titled (``title_size`` points); returns the figure."""
     images = as_images(images)
     nrows = int(np.ceil(len(images) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15),
@@ -49,7 +50,7 @@ def digit_grid(images, titles=None, ncols: int = 10, size: float = 0.9, cmap="gr
     for i, (ax, img) in enumerate(zip(axes.flat, images)):
         ax.imshow(img, cmap=cmap)
         if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=8)
+            ax.set_title(str(titles[i]), fontsize=title_size)
     fig.tight_layout(pad=0.2)
     return fig
 
@@ -67,8 +68,9 @@ def plot_history(histories: dict, metric: str = "loss", ax=None, xlabel: str = "
     return ax
 
 
-def plot_confusion(C: np.ndarray, class_names=None, ax=None):
-    """The confusion matrix C_jk (true j, predicted k) as an annotated heat map."""
+def plot_confusion(C: np.ndarray, class_names=None, ax=None, count_size: float = 7):
+    """The confusion matrix C_jk (true j, predicted k) as an annotated heat map, the counts in
+    ``count_size`` points."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 5))
     K = len(C)
@@ -77,7 +79,7 @@ def plot_confusion(C: np.ndarray, class_names=None, ax=None):
     ax.grid(False)
     for j in range(K):
         for k in range(K):
-            ax.text(k, j, int(C[j, k]), ha="center", va="center", fontsize=7,
+            ax.text(k, j, int(C[j, k]), ha="center", va="center", fontsize=count_size,
                     color="white" if C[j, k] > C.max() / 2 else "black")
     ax.set_xticks(range(K), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right"
                   if max(map(len, names)) > 2 else "center")

@@ -9,7 +9,7 @@ import numpy as np
 
 
 def add_noise(X: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """x' = clip(x + epsilon, 0, 1), epsilon ~ N(0, sigma^2) independently per pixel."""
+    """X'_ij = clip(X_ij + epsilon_ij, 0, 1), epsilon_ij ~ N(0, sigma^2) independently per pixel."""
     return np.clip(X + rng.normal(0.0, sigma, X.shape), 0, 1).astype(X.dtype)
 
 

@@ -1,0 +1,168 @@
+"""Checks of a chapter, on its MyST source and on the built HTML, for defects a reader meets
+without a browser: raw TeX left on the page, figures too wide to read on a phone, names a visible
+cell uses but only a hidden cell defines, sentences glued from code, and the chapter's own pure
+functions.
+
+Used by the tests of the Fashion-MNIST and robustness chapters (``test_book_fashion.py``,
+``test_book_robustness.py``); every check returns what it found, so a failing test names it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import jupytext
+import numpy as np
+from book_support import BOOK
+from bs4 import BeautifulSoup
+from PIL import Image
+
+FIGURE_MAX_PX = 672
+"""Width of the text column of sphinx-book-theme at a 1280 px window (measured in Chromium). A
+figure at most this wide is never shrunk on a desktop, and on a 390 px phone (a 342 px column) it
+is shown at least at half its size."""
+
+MIN_FONT_PT = 9
+"""Smallest type a figure of these chapters may use: with :data:`FIGURE_MAX_PX`, at least 7 CSS px
+on a 390 px phone (9 pt at 110 dpi is 13.75 px, times 342/672)."""
+
+FONT_KEYWORDS = ("fontsize", "title_size", "count_size")
+"""Keyword arguments that set a size of type in the figure code of these chapters."""
+
+SIZED_CALLS = {"digit_grid": "title_size", "plot_confusion": "count_size"}
+"""Library figure functions whose default type is smaller than :data:`MIN_FONT_PT` (kept for other
+chapters): a call in these chapters must set the size."""
+
+TEX_COMMAND = re.compile(r"\\[A-Za-z]+|\$")
+
+
+def code_cells(page: str, book: Path = BOOK) -> list[tuple[str, list[str]]]:
+    """(source, tags) of every code cell of ``book/<page>.md``, in page order."""
+    notebook = jupytext.read(book / f"{page}.md")
+    return [(cell.source, list(cell.metadata.get("tags", [])))
+            for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def page_function(page: str, name: str, book: Path = BOOK):
+    """The function ``name`` defined (``def``) in a code cell of the page, compiled on its own with
+    ``np`` in its globals: a chapter's small pure function, to test on cases with known answers."""
+    for source, _ in code_cells(page, book):
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                namespace = {"np": np}
+                exec(compile(ast.Module([node], type_ignores=[]), f"{page}.md", "exec"), namespace)
+                return namespace[name]
+    raise AssertionError(f"{page}.md defines no function {name!r}")
+
+
+def unrendered_tex(soup: BeautifulSoup) -> list[str]:
+    """Text of the page outside maths, code and scripts that holds a TeX command or a dollar sign:
+    maths that Markdown ate (a wrapped ``$...$`` line that began with ``+ `` or ``- `` became a
+    list item) or that was never marked as maths. Sphinx puts all maths in ``.math`` elements."""
+    found = []
+    for text in (soup.find("main") or soup).find_all(string=True):
+        if text.find_parent(["script", "style", "code", "pre"]) or text.find_parent(class_="math"):
+            continue
+        if TEX_COMMAND.search(text):
+            found.append(" ".join(text.split())[:100])
+    return found
+
+
+def figure_widths(site: Path, soup: BeautifulSoup) -> dict[str, int]:
+    """Figure id -> natural width in pixels of its image (the PNG the build wrote)."""
+    widths = {}
+    for figure in soup.select("figure"):
+        img = figure.find("img")
+        if img is not None and img.get("src", "").startswith("_images/"):
+            with Image.open(site / img["src"]) as image:
+                widths[figure.get("id", img["src"])] = image.width
+    return widths
+
+
+def small_type(page: str, book: Path = BOOK) -> list[str]:
+    """Places in the page's code that set type below :data:`MIN_FONT_PT`, or call a library figure
+    function of :data:`SIZED_CALLS` without setting its type size."""
+    found = []
+    for source, _ in code_cells(page, book):
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            for key in FONT_KEYWORDS:
+                value = keywords.get(key)
+                if isinstance(value, ast.Constant) and isinstance(value.value, (int, float)) \
+                        and value.value < MIN_FONT_PT:
+                    found.append(f"{ast.unparse(node)[:60]}: {key}={value.value}")
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else \
+                getattr(node.func, "id", "")
+            if called in SIZED_CALLS and SIZED_CALLS[called] not in keywords:
+                found.append(f"{ast.unparse(node)[:60]}: no {SIZED_CALLS[called]}")
+    return found
+
+
+def _names(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """(names a cell defines, free names it reads). A function's arguments and locals stay inside
+    it; the names its body reads from outside count as read by the cell."""
+    defined, read = set(), set()
+
+    def visit(node, local: set[str] | None) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            if isinstance(node, ast.FunctionDef):
+                defined.add(node.name) if local is None else local.add(node.name)
+                for decorator in node.decorator_list:
+                    visit(decorator, local)
+            inner = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+            body = node.body if isinstance(node.body, list) else [node.body]
+            inner |= {n.id for b in body for n in ast.walk(b)
+                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            for default in node.args.defaults + node.args.kw_defaults:
+                if default is not None:
+                    visit(default, local)
+            for statement in body:
+                visit(statement, inner)
+            return
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                defined.add(node.id) if local is None else local.add(node.id)
+            elif local is None or node.id not in local:
+                read.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+            defined.update(names) if local is None else local.update(names)
+        elif isinstance(node, ast.ClassDef):
+            defined.add(node.name)
+        for child in ast.iter_child_nodes(node):
+            visit(child, local)
+
+    visit(tree, None)
+    return defined, read
+
+
+def names_from_removed_cells(page: str, book: Path = BOOK) -> list[str]:
+    """Names that a cell the reader can see (shown, or behind a "show code" toggle) reads, but that
+    only removed cells define before it. The first code cell, the chapter's set-up, is exempt: a
+    reader of the page does not see it, but every notebook and every chapter has it."""
+    cells = code_cells(page, book)
+    seen_visible, seen_removed, found = set(), set(), []
+    for index, (source, tags) in enumerate(cells):
+        defined, read = _names(ast.parse(source))
+        removed = "remove-cell" in tags
+        if not removed:
+            missing = (read - defined - seen_visible) & seen_removed
+            found.extend(f"code cell {index + 1}: {name}" for name in sorted(missing))
+        if index == 0 or not removed:
+            seen_visible |= defined
+        else:
+            seen_removed |= defined
+    return found
+
+
+def sentences_in_glue(values: dict[str, object], max_words: int = 3,
+                      generated: tuple[str, ...] = ()) -> list[str]:
+    """Glued strings of more than ``max_words`` words: prose built in a code cell. ``generated``
+    lists the strings a library function wrote as a report (a split's description), allowed."""
+    return [f"{name}: {value!r}" for name, value in values.items()
+            if isinstance(value, str) and value not in generated
+            and len(value.split()) > max_words]
