@@ -66,9 +66,9 @@ def pca(A: np.ndarray, k: int = 2):
 
 
 def confidence_gap(P: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Mean confidence minus accuracy, g = (1/n) sum_i (c_i - r_i), r_i = 1[argmax_k P_ik = y_i]
-    (1 if the prediction is right), and its standard error s / sqrt(n), s the sample standard
-    deviation of the c_i - r_i.
+    """The confidence gap g = (1/n) sum_i (c_i - right_i), mean confidence minus accuracy, with
+    right_i = 1 if argmax_k P_ik = y_i (else 0), and its standard error
+    SE(g) = sd(c_i - right_i) / sqrt(n), sd the sample standard deviation.
 
     g > 0: the network is more confident than it is right (overconfident); g < 0: underconfident.
     """
