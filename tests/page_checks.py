@@ -159,10 +159,19 @@ def names_from_removed_cells(page: str, book: Path = BOOK) -> list[str]:
     return found
 
 
-def sentences_in_glue(values: dict[str, object], max_words: int = 3,
+GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)")
+
+
+def glued_in_text(page: str, book: Path = BOOK) -> set[str]:
+    """Names of the glued values the page's Markdown shows ({glue:text}`name`, {glue}`name`...)."""
+    return set(GLUE_ROLE.findall((book / f"{page}.md").read_text(encoding="utf-8")))
+
+
+def sentences_in_glue(values: dict[str, object], shown: set[str], max_words: int = 3,
                       generated: tuple[str, ...] = ()) -> list[str]:
-    """Glued strings of more than ``max_words`` words: prose built in a code cell. ``generated``
-    lists the strings a library function wrote as a report (a split's description), allowed."""
+    """Glued strings the page shows (names in ``shown``) of more than ``max_words`` words: prose
+    built in a code cell. ``generated`` lists the strings a library function wrote as a report (a
+    split's description), allowed."""
     return [f"{name}: {value!r}" for name, value in values.items()
-            if isinstance(value, str) and value not in generated
+            if name in shown and isinstance(value, str) and value not in generated
             and len(value.split()) > max_words]
