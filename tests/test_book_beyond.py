@@ -12,20 +12,18 @@ import copy
 import re
 from dataclasses import replace
 
-import numpy as np
 import pytest
 from book_support import (
     assert_figures_are_images_with_alt_text_and_captions,
     glue_values,
-    glued_in_paragraph,
     soup_of,
     text_of,
 )
 from page_code import code_cells, names_from_hidden_cells, page_functions
 
-from scratchnet import data, model, robustness, runs, train
+from scratchnet import data, runs, train
 
-PAGES = {"training-better": 9, "robustness": 5}      # page -> at least this many figures
+PAGES = {"training-better": 9}      # page -> at least this many figures
 
 
 def percent(text: str) -> float:
@@ -44,11 +42,6 @@ def better(built_book):
     return soup_of(built_book, "training-better")
 
 
-@pytest.fixture(scope="module")
-def robust(built_book):
-    return soup_of(built_book, "robustness")
-
-
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_beyond_page_has_its_figures_each_with_alt_text_and_a_caption(built_book, name):
     soup = soup_of(built_book, name)
@@ -64,8 +57,6 @@ def test_beyond_page_has_its_figures_each_with_alt_text_and_a_caption(built_book
                          "eq-training-better-decay", "eq-training-better-step",
                          "eq-training-better-affine", "eq-training-better-bilinear",
                          "eq-training-better-early-stop", "eq-training-better-init"]),
-    ("robustness", ["eq-robustness-noise", "eq-robustness-shift", "eq-robustness-coverage",
-                    "eq-robustness-ece", "eq-robustness-pca"]),
 ])
 def test_beyond_page_equations_are_numbered_and_labelled(built_book, name, labels):
     soup = soup_of(built_book, name)
@@ -365,54 +356,3 @@ def test_better_figure_labels_have_no_literal_subscripts():
                         outside_maths = re.sub(r"\$[^$]*\$", "", part.value)
                         subscript = re.search(r"(?<![^\W\d_])[^\W\d_]_\{?\w", outside_maths)
                         assert not subscript, f"label {part.value!r}"
-
-
-def test_robustness_reject_option_numbers_are_present_and_consistent(robust, splits):
-    full_acc, mistakes = glued_in_paragraph(robust, "Answering every test digit")[:2]
-    at95 = glued_in_paragraph(robust, "At", containing="coverage the accuracy on the answered digits")
-    assert percent(at95[0]) == pytest.approx(0.95)
-    accuracy_at_95 = percent(at95[-1])
-    assert percent(full_acc) <= accuracy_at_95 <= 1
-    params, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
-    P = model.predict_proba(params, splits.test.X)
-    c = np.sort(robustness.confidence(P))
-    tau = c[len(c) - int(np.ceil(0.95 * len(c)))]                # the most confident 95% answer
-    _, acc = robustness.coverage_accuracy(P, splits.test.y, [tau])
-    assert at95[-1] == f"{acc[0]:.2%}"
-
-
-def test_robustness_ece_is_glued_and_matches_the_library(robust, splits):
-    values = glued_in_paragraph(robust, "The recommended network's ECE is")
-    ece = float(values[0])
-    assert 0 <= ece < 0.2
-    params, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
-    P = model.predict_proba(params, splits.test.X)
-    assert values[0] == f"{robustness.expected_calibration_error(P, splits.test.y, 10):.3f}"
-
-
-def test_robustness_pca_explained_variance_is_a_fraction(robust):
-    values = glued_in_paragraph(robust, "The first principal component explains")
-    pc1, hidden, pc2, both, pixels = percent(values[0]), values[1], percent(values[2]), \
-        percent(values[3]), percent(values[4])
-    assert 0 < pc2 <= pc1 < 1 and 0 < both < 1
-    assert both == pytest.approx(pc1 + pc2, abs=0.0011)
-    assert int(hidden) == train.RECOMMENDED["mnist"].hidden
-    assert 0 < pixels < 1
-
-
-def test_robustness_augmentation_helps_against_shifts(robust):
-    values = glued_in_paragraph(robust, "A network whose first layer is a plain matrix product")
-    accuracies = [percent(v) for v in values if v.endswith("%") and not v.startswith("+")]
-    assert all(0 <= a <= 1 for a in accuracies)
-    noaug_3px, aug_3px = percent(values[3]), percent(values[8])
-    assert aug_3px > noaug_3px                                   # what augmentation buys
-
-
-def test_robustness_compares_against_a_network_trained_without_augmentation(robust, splits):
-    config = replace(train.RECOMMENDED["mnist"], augment=False, epochs=10)
-    params, _ = runs.train_or_load(config, splits)
-    values = glued_in_paragraph(robust, "All measurements use the")
-    assert values[3] == str(config.epochs)
-    assert values[4] == f"{train.accuracy_of(params, splits.test.X, splits.test.y):.1%}"
-    recommended, _ = runs.train_or_load(train.RECOMMENDED["mnist"], splits)
-    assert values[2] == f"{train.accuracy_of(recommended, splits.test.X, splits.test.y):.1%}"

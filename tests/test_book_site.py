@@ -12,10 +12,17 @@ import re
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-
 from site_support import (
-    BOOK_TOC, CHROMIUM, ROOT, TOP_TOC, OfflineBrowser, css_references, is_outside,
-    outside_references, serve, toc_files,
+    BOOK_TOC,
+    CHROMIUM,
+    ROOT,
+    TOP_TOC,
+    OfflineBrowser,
+    css_references,
+    is_outside,
+    outside_references,
+    serve,
+    toc_files,
 )
 
 # sphinx-thebe 0.3.1 writes its inline configuration script (``const THEBE_JS_URL = ...``) twice

@@ -21,9 +21,9 @@ from book_support import glue_values
 from conftest import HARMLESS, run_book_build
 
 from scratchnet.data import load, split
+from scratchnet.data.preprocess import mnist_style
 from scratchnet.export import read_web
 from scratchnet.model import predict_proba
-from scratchnet.data.preprocess import mnist_style
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

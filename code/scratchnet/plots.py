@@ -93,8 +93,9 @@ def plot_history(histories: dict, metric: str = "loss", ax: Axes | None = None,
 
 
 def plot_confusion(C: np.ndarray, class_names: Sequence[str] | None = None,
-                   ax: Axes | None = None) -> Axes:
-    """The confusion matrix C_jk (true j, predicted k) as an annotated heat map."""
+                   ax: Axes | None = None, count_size: float = 7) -> Axes:
+    """The confusion matrix C_jk (true j, predicted k) as an annotated heat map, the counts in
+    ``count_size`` points."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 5))
     K = len(C)
@@ -103,7 +104,7 @@ def plot_confusion(C: np.ndarray, class_names: Sequence[str] | None = None,
     ax.grid(False)
     for j in range(K):
         for k in range(K):
-            ax.text(k, j, int(C[j, k]), ha="center", va="center", fontsize=7,
+            ax.text(k, j, int(C[j, k]), ha="center", va="center", fontsize=count_size,
                     color="white" if C[j, k] > C.max() / 2 else "black")
     ax.set_xticks(range(K), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right"
                   if max(map(len, names)) > 2 else "center")

@@ -9,7 +9,7 @@ import numpy as np
 
 
 def add_noise(X: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """x' = clip(x + epsilon, 0, 1), epsilon ~ N(0, sigma^2) independently per pixel."""
+    """X'_ij = clip(X_ij + epsilon_ij, 0, 1), epsilon_ij ~ N(0, sigma^2) independently per pixel."""
     return np.clip(X + rng.normal(0.0, sigma, X.shape), 0, 1).astype(X.dtype)
 
 
@@ -65,3 +65,32 @@ def pca(A: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     centred = A - A.mean(axis=0)
     U, S, Vt = np.linalg.svd(centred, full_matrices=False)
     return centred @ Vt[:k].T, (S[:k] ** 2) / np.sum(S ** 2)
+
+
+def confidence_gap(P: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The confidence gap g = (1/n) sum_i (c_i - right_i), mean confidence minus accuracy, with
+    right_i = 1 if argmax_k P_ik = y_i (else 0), and its standard error
+    SE(g) = sd(c_i - right_i) / sqrt(n), sd the sample standard deviation.
+
+    g > 0: the network is more confident than it is right (overconfident); g < 0: underconfident.
+    """
+    d = confidence(P) - (P.argmax(axis=1) == y)
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def calibration_direction(gap: float, se: float, k: float = 2.0) -> str:
+    """The word for a confidence gap g with standard error se: 'overconfident' if g > k se,
+    'underconfident' if g < -k se, and 'calibrated' (on average, within the noise) otherwise."""
+    if gap > k * se:
+        return "overconfident"
+    if gap < -k * se:
+        return "underconfident"
+    return "calibrated"
+
+
+def more_or_less(a: float, b: float, decimals: int) -> str:
+    """'more' if a > b, 'less' if a < b, 'as much' if the two agree when rounded to ``decimals``
+    decimals: the word for comparing two numbers a page shows at that precision."""
+    if round(a, decimals) == round(b, decimals):
+        return "as much"
+    return "more" if a > b else "less"
