@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,17 @@ def built_book() -> Path:
                 if "WARNING" in line and not any(ok in line for ok in HARMLESS)]
     assert not warnings, "book build warned:\n" + "\n".join(warnings[:20])
     return ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def student_site(built_book) -> Path:
+    """The student edition's site (``make book-student``: ``_build/student/html``), built after
+    the main one, whose execution cache it reuses; the build must succeed with no warning."""
+    try:   # the book's tooling moves to scratchnet_book; either home works
+        from scratchnet_book.editions import build_student
+    except ImportError:
+        from scratchnet.editions import build_student
+    start = time.perf_counter()
+    site = build_student(ROOT, "--warningiserror", "--keep-going")
+    print(f"student edition built in {time.perf_counter() - start:.0f} s")
+    return site
