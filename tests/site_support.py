@@ -201,9 +201,16 @@ class OfflineBrowser:
     servers) is aborted and recorded in :attr:`blocked`."""
 
     def __init__(self, *base_urls: str):
-        self.base_url = base_urls[0] if base_urls else ""
-        self.hosts = {urlsplit(url).netloc for url in base_urls}
+        self.base_url = ""
+        self.hosts: set[str] = set()
         self.blocked: list[str] = []
+        for url in base_urls:
+            self.allow(url)
+
+    def allow(self, base_url: str) -> None:
+        """Let requests to ``base_url``'s host through (the first is the default for paths)."""
+        self.base_url = self.base_url or base_url
+        self.hosts.add(urlsplit(base_url).netloc)
 
     def __enter__(self):
         from playwright.sync_api import sync_playwright

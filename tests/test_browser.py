@@ -88,7 +88,15 @@ DEAD_MENU_PAGE = """<!doctype html><html lang="en"><head><title>menu</title>
 
 
 @pytest.fixture(scope="module")
-def test_pages(tmp_path_factory):
+def browser():
+    """One Chromium for the module (Playwright's sync API allows one at a time)."""
+    with OfflineBrowser() as offline:
+        yield offline
+
+
+@pytest.fixture(scope="module")
+def test_pages(browser, tmp_path_factory):
+    """The browser, with the small test pages served at its base URL."""
     folder = tmp_path_factory.mktemp("pages")
     for name, html in (("broken", BROKEN_PAGE), ("good", GOOD_PAGE), ("menu", DEAD_MENU_PAGE)):
         (folder / f"{name}.html").write_text(html, encoding="utf-8")
@@ -96,7 +104,9 @@ def test_pages(tmp_path_factory):
         '<html><head><title>cdn</title>'
         '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>'
         '</head><body>x</body></html>', encoding="utf-8")
-    with serve(folder) as base_url, OfflineBrowser(base_url) as browser:
+    with serve(folder) as base_url:
+        browser.allow(base_url)
+        browser.base_url = base_url
         yield browser
 
 
@@ -155,10 +165,11 @@ def test_the_navigation_check_finds_a_dead_menu_button(test_pages):
 
 
 @pytest.fixture(scope="module")
-def book_browser(built_book, student_site):
-    """One Chromium for the whole module, both editions served; writes the report at the end."""
-    with serve(built_book) as main_url, serve(student_site) as student_url, \
-            OfflineBrowser(main_url, student_url) as browser:
+def book_browser(browser, built_book, student_site):
+    """The browser with both editions served; writes the report at the end."""
+    with serve(built_book) as main_url, serve(student_site) as student_url:
+        browser.allow(main_url)
+        browser.allow(student_url)
         browser.sites = {"main": main_url, "student": student_url}
         browser.report = {}
         start = time.perf_counter()

@@ -71,6 +71,9 @@ def setup(app):
     app.setup_extension("myst_nb")
     # before any extension adds an inline script on builder-inited (sphinx-togglebutton: 500)
     app.connect("builder-inited", backport_inline_script_fix, priority=100)
-    app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_hidden_cell))
-    app.add_node(nodes.citation, override=True, html=(visit_citation, depart_citation))
+    # for every HTML builder: one registering handlers for "singlehtml" (sphinx-exercise does)
+    # hides the "html" ones from it, and MyST-NB registers its node for "html" only
+    for node, handlers in ((HideCodeCellNode, (visit_hidden_cell, depart_hidden_cell)),
+                           (nodes.citation, (visit_citation, depart_citation))):
+        app.add_node(node, override=True, html=handlers, singlehtml=handlers, dirhtml=handlers)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
