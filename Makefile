@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup data book book-student test test-fast bench targets lock clean
+.PHONY: setup data book book-student pdf pdf-student test test-fast bench targets lock clean
 
 setup: $(STAMP) data
 
@@ -30,6 +30,14 @@ book: setup
 # The student edition: every exercise, no solution (scratchnet.editions), in _build/student/html/.
 book-student: setup
 	$(BIN)/python -m scratchnet.editions
+
+# The whole book as one PDF, printed by Chromium from the single-page build (scratchnet_book.pdf):
+# _build/pdf/scratchnet.pdf; pdf-student: the student edition's, _build/pdf/scratchnet-student.pdf.
+pdf: setup
+	$(BIN)/python -m scratchnet_book.pdf
+
+pdf-student: setup
+	$(BIN)/python -m scratchnet_book.pdf --student
 
 test: setup
 	pytest
