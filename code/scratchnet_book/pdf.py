@@ -11,7 +11,8 @@ chapter, the equations' and figures' numbers, the exercises, the executed output
 figures), MathJax's formulas; cross-references are links inside the PDF, and the chapters and
 sections are its outline (bookmarks). The print style sheet ``book/_static/print.css`` starts each
 chapter on a new page, wraps long code lines and leaves out the site's navigation; this module adds
-a title page. It needs Chromium (the browser tests' too) and no TeX.
+a title page and makes each chapter a top-level entry of the outline. It needs Chromium (the
+browser tests' too) and no TeX.
 
 Before printing it checks that MathJax rendered every formula; a build that fails, a formula left
 as TeX or an outside request stops it with a one-line error and exit status 1.
@@ -108,7 +109,7 @@ def _serve(folder: Path):
         server.server_close()
 
 
-TITLE_PAGE_JS = """([title, subtitle, author]) => {
+PREPARE_JS = """([title, subtitle, author]) => {
   const page = document.createElement("section");
   page.className = "pdf-title-page";
   for (const name of ["title", "subtitle", "author"]) {
@@ -120,6 +121,15 @@ TITLE_PAGE_JS = """([title, subtitle, author]) => {
   page.querySelector(".pdf-subtitle").textContent = subtitle;
   page.querySelector(".pdf-author").textContent = author;
   (document.querySelector(".bd-article-container") || document.body).prepend(page);
+  // Each included page's title is an <h2> under the Preface's <h1>: make it an <h1>, so every
+  // chapter is a top-level entry of the PDF's outline.
+  for (const title of document.querySelectorAll('span[id^="document-"] + section > h2')) {
+    const heading = document.createElement("h1");
+    for (const attribute of title.attributes) heading.setAttribute(attribute.name, attribute.value);
+    heading.append(...title.childNodes);
+    title.replaceWith(heading);
+  }
+  document.body.classList.add("pdf-book");
 }"""
 
 READY_JS = """() => Promise.all([
@@ -159,7 +169,7 @@ def print_site(site: Path, out: Path, subtitle: str) -> None:
                 raise PdfError(f"{unrendered} formulas of {site} were not rendered by MathJax")
             if blocked:
                 raise PdfError(f"the book asked for {len(blocked)} outside resources: {blocked[0]}")
-            page.evaluate(TITLE_PAGE_JS, [config["title"], subtitle, config.get("author", "")])
+            page.evaluate(PREPARE_JS, [config["title"], subtitle, config.get("author", "")])
             page.emulate_media(media="print")
             out.parent.mkdir(parents=True, exist_ok=True)
             page.pdf(path=str(out), print_background=True, outline=True, tagged=True,
