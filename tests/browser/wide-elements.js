@@ -43,5 +43,23 @@
       problems.push(`cut off by ${describe(box, b).split(" (")[0]}: ` + describe(el, r)); reported.push(el);
     }
   }
+  // Text wider than the window (a long word, path or URL that cannot wrap): no element is, but
+  // the deepest element holding the text overflows its box past the window's edge.
+  {
+    const spills = el => getComputedStyle(el).overflowX === "visible"
+      && el.scrollWidth > el.clientWidth + 1 && el.getBoundingClientRect().left + el.scrollWidth > vw + 1;
+    const boxed = el => {     // inside a box of the content that scrolls or clips sideways
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement)
+        if (overflowX(a) !== "visible" && !a.contains(article)) return true;
+      return false;
+    };
+    for (const el of article.querySelectorAll("*")) {
+      if (!spills(el) || inside(el) || boxed(el) || reported.some(r => el.contains(r))) continue;
+      if ([...el.children].some(spills)) continue;
+      const r = el.getBoundingClientRect();
+      problems.push(`text wider than the window (${el.scrollWidth} px from ${Math.round(r.left)} px): ` + describe(el, r));
+      reported.push(el);
+    }
+  }
   return problems;
 }
