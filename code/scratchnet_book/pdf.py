@@ -14,6 +14,12 @@ chapter on a new page, wraps long code lines and leaves out the site's navigatio
 a title page and makes each chapter a top-level entry of the outline. It needs Chromium (the
 browser tests' too) and no TeX.
 
+Why not Jupyter Book's LaTeX builder (tried on this book with Debian's TeX Live, ~360 MB): Sphinx's
+LaTeX numbers the preface's sections as chapters 1-5, so every number differs from the site's;
+sphinx-exercise's references come out as "??" (51 of them); executed HTML outputs (the tables)
+fall back to plain text; and sphinx-jupyterbook-latex, which would fix the chapter numbering,
+needs texlive-fonts-extra (1.4 GB) for one package and then stops on a formula in a heading.
+
 Before printing it checks that MathJax rendered every formula; a build that fails, a formula left
 as TeX or an outside request stops it with a one-line error and exit status 1.
 """
