@@ -8,7 +8,7 @@ BIN := .venv/bin
 SETUP := $(PYTHON) tools/bootstrap.py
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup book book-student test test-fast bench targets lock clean
+.PHONY: setup book book-student pdf pdf-student test test-fast bench targets lock clean
 
 # Everything the book and the tests need.
 setup:
@@ -22,6 +22,16 @@ book:
 book-student:
 	$(SETUP) book
 	$(BIN)/python -m scratchnet_book.editions
+
+# The whole book as one PDF, printed by Chromium from the single-page build (scratchnet_book.pdf):
+# _build/pdf/scratchnet.pdf; pdf-student: the student edition's, _build/pdf/scratchnet-student.pdf.
+pdf:
+	$(SETUP) book test
+	$(BIN)/python -m scratchnet_book.pdf
+
+pdf-student:
+	$(SETUP) book test
+	$(BIN)/python -m scratchnet_book.pdf --student
 
 test:
 	$(SETUP) book test

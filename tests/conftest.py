@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def run_book_build(*extra: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=env, capture_output=True, text=True)
 
 
-BOOK_FIXTURES = {"built_book"}
+BOOK_FIXTURES = {"built_book", "pdf_book", "student_pdf"}
 """Fixtures that build the book: a test that uses one (even through another fixture) is a ``book``
 test, left out by ``make test-fast``."""
 
@@ -77,3 +78,15 @@ def isolate_marked_tests(request: pytest.FixtureRequest) -> None:
     in the :func:`isolated` environment, whether or not it asks for it by name."""
     if request.node.get_closest_marker("isolated_data"):
         request.getfixturevalue("isolated")
+
+
+@pytest.fixture(scope="session")
+def student_site(built_book) -> Path:
+    """The student edition's site (``make book-student``: ``_build/student/html``), built after
+    the main one, whose execution cache it reuses; the build must succeed with no warning."""
+    from scratchnet_book.editions import build_student
+
+    start = time.perf_counter()
+    site = build_student(ROOT, "--warningiserror", "--keep-going")
+    print(f"student edition built in {time.perf_counter() - start:.0f} s")
+    return site

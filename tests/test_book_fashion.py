@@ -30,7 +30,7 @@ from page_checks import (
 )
 from page_code import names_from_hidden_cells, page_function
 
-from scratchnet import checkpoint, cli, data, evaluate, model, train
+from scratchnet import checkpoint, cli, data, evaluate, model, runs, train
 from scratchnet.targets import TARGETS
 from scratchnet.train import RECOMMENDED, TrainConfig
 
@@ -122,7 +122,7 @@ def test_the_dev_comparison_is_computed_on_dev_with_the_cached_runs(values, spli
     """The variant with the flip, from the run cache, scores on dev what the page says; the
     differences are in points, measured in standard errors, and judged by the two-SE rule."""
     config = dataclasses.replace(RECOMMENDED["fashion-mnist"], include_dev=False, flip=True)
-    flipped, _ = checkpoint.train_or_load(config, splits)
+    flipped, _ = runs.train_or_load(config, splits)
     flip_acc = evaluate.accuracy(splits.dev.y, model.predict(flipped, splits.dev.X))
     assert values["fashion_flip_dev_acc"] == f"{flip_acc:.2%}"
     base = percent(values["fashion_dev_acc"])
@@ -181,7 +181,7 @@ def test_the_comparison_with_mnist_trains_the_same_configuration(values):
     MNIST accuracy is that run's (from the cache), and the error ratio follows from the two."""
     config = RECOMMENDED["fashion-mnist"]
     m_splits = data.split(data.load("mnist"), seed=0)
-    m_params, _ = checkpoint.train_or_load(config, m_splits)
+    m_params, _ = runs.train_or_load(config, m_splits)
     m_acc = evaluate.accuracy(m_splits.test.y, model.predict(m_params, m_splits.test.X))
     assert values["fashion_mnist_test_acc"] == f"{m_acc:.2%}"
     assert values["fashion_mnist_split"] == m_splits.description

@@ -1,7 +1,7 @@
 """The chapter "Looking inside and robustness", as built.
 
 Values are read by name from the build's glue (``book_support.glue_values``) and checked against the
-library, recomputed here from the same cached runs the page used (``checkpoint.train_or_load``),
+library, recomputed here from the same cached runs the page used (``runs.train_or_load``),
 never typed in. The words the page glues (a calibration verdict, "more" or "less") are checked
 against the tested functions of ``scratchnet.robustness`` that decide them.
 """
@@ -29,7 +29,7 @@ from page_checks import (
 )
 from page_code import names_from_hidden_cells
 
-from scratchnet import checkpoint, data, model, robustness, train
+from scratchnet import data, model, robustness, runs, train
 
 PAGE = "robustness"
 FIGURES = ("fig-robustness-noise", "fig-robustness-shifts", "fig-robustness-coverage",
@@ -58,8 +58,8 @@ def networks(splits):
     """The page's two networks, from the run cache: the recommended one, and the same configuration
     without augmentation."""
     recommended = train.RECOMMENDED["mnist"]
-    return {"augmented": checkpoint.train_or_load(recommended, splits)[0],
-            "not augmented": checkpoint.train_or_load(replace(recommended, augment=False),
+    return {"augmented": runs.train_or_load(recommended, splits)[0],
+            "not augmented": runs.train_or_load(replace(recommended, augment=False),
                                                       splits)[0]}
 
 

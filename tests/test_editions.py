@@ -12,14 +12,12 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 from pathlib import Path
 
-import pytest
 from book_support import exercises
 from sphinx.search.en import SearchEnglish
 
-from scratchnet_book.editions import build_student, split_solutions, strip_solutions
+from scratchnet_book.editions import split_solutions, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -90,15 +88,6 @@ def search_terms(site: Path) -> set[str]:
     text = (site / "searchindex.js").read_text()
     index = json.loads(text[text.index("(") + 1:text.rindex(")")])
     return set(index["terms"])
-
-
-@pytest.fixture(scope="module")
-def student_site(built_book):
-    """Build the student edition after the main one (it reuses the main execution cache)."""
-    start = time.perf_counter()
-    site = build_student(ROOT, "--warningiserror", "--keep-going")
-    print(f"student edition built in {time.perf_counter() - start:.0f} s")
-    return site
 
 
 def test_the_book_has_solutions_to_hide():

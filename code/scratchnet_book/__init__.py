@@ -6,6 +6,8 @@
     execution_key      a Sphinx extension: a page is executed again when the code, lock or data it
                        depends on changed
     chapter_map        a Sphinx extension: the preface's map of the chapters, from ``_toc.yml``
+    sphinx_site        a Sphinx extension: fixes to the theme's HTML that the browser tests found
+    pdf                the book as one PDF, printed by Chromium (``make pdf``, ``make pdf-student``)
     browser            where the browser tests' Chromium is
 
 It imports ``scratchnet`` (never the reverse) and needs the ``book`` extra (Sphinx, PyYAML,
