@@ -16,23 +16,43 @@ BOOK = ROOT / "book"
 EXECUTED = ROOT / "_build" / "jupyter_execute"
 
 
+def glued_value(output: dict) -> object:
+    """A glue output's value: its ``text/plain`` form (``repr``) read back as a Python literal
+    where it is one (numbers, strings, lists...); a figure or other object comes back as the
+    output dict itself."""
+    text = output.get("data", {}).get("text/plain")
+    try:
+        return ast.literal_eval(text) if text is not None else output
+    except (ValueError, SyntaxError):
+        return output
+
+
 def glue_values(page: str, executed: Path = EXECUTED) -> dict[str, object]:
     """Every value the page ``page`` glued, by name, as MyST-NB recorded it during the build.
 
-    MyST-NB writes ``_build/jupyter_execute/<page>.glue.json``: name -> the glue output. Values are
-    read back from their ``text/plain`` form (``repr``) as Python literals where they are literals
-    (numbers, strings, lists...); a figure or other object comes back as its output dict. A test
-    finds a value by its name, so rewording a sentence around it breaks nothing.
+    MyST-NB writes ``_build/jupyter_execute/<page>.glue.json``: name -> the glue output, read by
+    :func:`glued_value`. A test finds a value by its name, so rewording a sentence around it
+    breaks nothing.
     """
     path = executed / f"{page}.glue.json"
     assert path.is_file(), f"{path.name}: not written (was the book built, does {page} glue?)"
+    return {name: glued_value(output)
+            for name, output in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
+def glue_values_of(notebook) -> dict[str, object]:
+    """Every value an executed notebook glued, by name: its outputs that ``glue`` marked (as
+    MyST-NB finds them), each read by :func:`glued_value` after dropping the glue prefix of its
+    MIME types."""
     values = {}
-    for name, output in json.loads(path.read_text(encoding="utf-8")).items():
-        text = output.get("data", {}).get("text/plain")
-        try:
-            values[name] = ast.literal_eval(text) if text is not None else output
-        except (ValueError, SyntaxError):
-            values[name] = output
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            mark = output.get("metadata", {}).get("scrapbook")
+            if not mark:
+                continue
+            prefix = mark.get("mime_prefix", "")
+            data = {key.removeprefix(prefix): value for key, value in output["data"].items()}
+            values[mark["name"]] = glued_value({**output, "data": data})
     return values
 
 
