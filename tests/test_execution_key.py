@@ -58,6 +58,11 @@ def test_imports_are_found_in_every_form():
     assert ek.imported_names("from .beta import x", "scratchnet") >= {"scratchnet.beta"}
     assert ek.imported_names("%pip install x\nfrom scratchnet import plots") >= {
         "scratchnet.plots"}, "a cell with a magic still counts by its import lines"
+    in_a_block = "%%time\ntry:\n    from scratchnet import fast\nexcept ImportError:\n    pass\n"
+    assert "scratchnet.fast" in ek.imported_names(in_a_block)
+    over_lines = "%time\nfrom scratchnet import (\n    model,\n)\n"
+    assert "scratchnet.model" in ek.imported_names(over_lines)
+    assert ek.imported_names("x = (\nfrom scratchnet import (\n") == set(), "broken code: no error"
 
 
 def test_the_closure_follows_the_library_imports(library):
@@ -89,6 +94,20 @@ def test_the_key_changes_with_the_lock_file_and_an_included_file(library, tmp_pa
     with_include = ek.execution_key(source, tmp_path)
     shown.write_text("x = 2\n")
     assert ek.execution_key(source, tmp_path) != with_include
+
+
+def test_the_key_changes_with_a_benchmark_script_the_page_names(library, tmp_path, monkeypatch):
+    benchmarks = tmp_path / "benchmarks"
+    benchmarks.mkdir()
+    (benchmarks / "bench_x.py").write_text("from scratchnet import gamma\n")
+    monkeypatch.setattr(ek, "BENCHMARKS", benchmarks)
+    page = 'SCRIPT = ROOT / "benchmarks" / "bench_x.py"'
+    before = key_of(page, tmp_path)
+    (library / "gamma.py").write_text("G = 4\n")
+    assert key_of(page, tmp_path) != before, "a module the script imports"
+    changed = key_of(page, tmp_path)
+    (benchmarks / "bench_x.py").write_text("from scratchnet import gamma  # edited\n")
+    assert key_of(page, tmp_path) != changed, "the script itself"
 
 
 def test_a_page_without_code_cells_has_no_key():

@@ -6,8 +6,9 @@ file) beside outputs of the old one. This extension adds to every notebook page,
 hidden code cell holding a comment: the fingerprint of what the page's outputs depend on besides
 its own code cells —
 
-- the source of every ``scratchnet`` module the page imports, with the modules those import in
-  turn, and every file the page includes with ``literalinclude``;
+- the source of every ``scratchnet`` (or ``scratchnet_book``) module the page imports, with the
+  modules those import in turn, every file the page includes with ``literalinclude``, and every
+  script of ``benchmarks/`` its code names (``bench_torch.py``), with the modules it imports;
 - the lock file (``requirements.lock``: the versions of NumPy, pandas, matplotlib, ...);
 - the content checksums of the datasets on disk, for pages that use ``scratchnet.data``.
 
@@ -25,6 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = ROOT / "code"
+BENCHMARKS = ROOT / "benchmarks"
+PACKAGES = ("scratchnet", "scratchnet_book")
+SCRIPT = re.compile(r"\b(\w+)\.py\b")
 LOCK = ROOT / "requirements.lock"
 CELL = re.compile(r"^(`{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 INCLUDE = re.compile(r"^[`:]{3,}\{literalinclude\}[ \t]+(\S+)", re.MULTILINE)
@@ -44,14 +48,20 @@ def imported_names(source: str, package: str | None = None) -> set[str]:
     """Dotted names that ``source`` imports (``from a import b`` gives ``a`` and ``a.b``), with
     relative imports resolved against ``package``. Cells that are not Python (magics) count by
     their ``import``/``from`` lines."""
+    python = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                       for line in source.splitlines())          # IPython magics left out
     try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        lines = [line for line in source.splitlines() if line.lstrip().startswith(("import ",
-                                                                                    "from "))]
-        return imported_names("\n".join(lines), package) if lines else set()
+        trees = [ast.parse(python)]
+    except SyntaxError:                 # still not Python: its import lines, one by one
+        trees = []
+        for line in source.splitlines():
+            if line.lstrip().startswith(("import ", "from ")):
+                try:
+                    trees.append(ast.parse(line.strip()))
+                except SyntaxError:     # an import over several lines: not followed
+                    pass
     names = set()
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -66,7 +76,7 @@ def imported_names(source: str, package: str | None = None) -> set[str]:
 
 @cache
 def module_closure(name: str) -> frozenset[Path]:
-    """The files of scratchnet module ``name`` and of every scratchnet module it imports."""
+    """The files of module ``name`` (of :data:`PACKAGES`) and of every such module it imports."""
     seen: set[Path] = set()
     todo = [name]
     while todo:
@@ -77,7 +87,7 @@ def module_closure(name: str) -> frozenset[Path]:
         seen.add(path)
         package = current if path.name == "__init__.py" else current.rpartition(".")[0]
         todo += [n for n in imported_names(path.read_text(encoding="utf-8"), package)
-                 if n.split(".")[0] == "scratchnet"]
+                 if n.split(".")[0] in PACKAGES]
         if "." in current:                  # importing a.b runs a/__init__.py first
             todo.append(current.rpartition(".")[0])
     return frozenset(seen)
@@ -85,9 +95,17 @@ def module_closure(name: str) -> frozenset[Path]:
 
 def page_dependencies(source: str, page_dir: Path) -> tuple[list[Path], bool]:
     """The library files a page's outputs depend on, and whether it uses the data layer."""
-    code = "\n".join(match[2] for match in CELL.finditer(source))
-    modules = {n for n in imported_names(code) if n.split(".")[0] == "scratchnet"}
-    files = set().union(*(module_closure(name) for name in modules)) if modules else set()
+    cells = [match[2] for match in CELL.finditer(source)]
+    code = "\n".join(cells)
+    modules = {n for cell in cells for n in imported_names(cell) if n.split(".")[0] in PACKAGES}
+    for script in {BENCHMARKS / f"{name}.py" for name in SCRIPT.findall(code)}:
+        if script.is_file():
+            modules.add(f"benchmarks.{script.stem}")
+            modules |= {n for n in imported_names(script.read_text(encoding="utf-8"))
+                        if n.split(".")[0] in PACKAGES}
+    files = {BENCHMARKS / f"{m.split('.')[1]}.py" for m in modules if m.startswith("benchmarks.")}
+    modules = {m for m in modules if not m.startswith("benchmarks.")}
+    files |= set().union(*(module_closure(name) for name in modules)) if modules else set()
     for include in INCLUDE.findall(source):
         path = (page_dir / include).resolve()
         if path.is_file():
