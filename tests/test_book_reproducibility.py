@@ -54,3 +54,13 @@ def test_the_build_verified_the_thread_rule_it_states(built_book):
     assert glued["repro_threads_in_use"][0] == 1
     assert glued["repro_thread_difference"] >= 0
     assert int(glued["repro_thread_rows"].replace(",", "")) > 0
+
+
+def test_the_fingerprints_are_those_of_the_library_lock_and_data_the_build_used(built_book):
+    from scratchnet_book import execution_key
+
+    values = glue_values(PAGE)
+    library = sorted((execution_key.CODE / "scratchnet").rglob("*.py"))
+    assert values["repro_fingerprint_library"] == execution_key.library_fingerprint(library)
+    assert values["repro_fingerprint_lock"] == execution_key.lock_fingerprint()
+    assert values["repro_fingerprint_data"] == execution_key.data_fingerprint()
