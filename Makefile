@@ -33,13 +33,16 @@ pdf-student:
 	$(SETUP) book test
 	$(BIN)/python -m scratchnet_book.pdf --student
 
+# ruff first (the rules in pyproject.toml), then every test.
 test:
 	$(SETUP) book test
+	$(BIN)/ruff check .
 	pytest
 
 # Everything but the tests that need the built book (marker `book`): quick feedback while editing.
 test-fast:
 	$(SETUP) book test
+	$(BIN)/ruff check .
 	pytest -m "not book"
 
 bench:
