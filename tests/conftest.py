@@ -31,7 +31,7 @@ def run_book_build(*extra: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=env, capture_output=True, text=True)
 
 
-BOOK_FIXTURES = {"built_book", "pdf_book", "student_pdf"}
+BOOK_FIXTURES = {"built_book", "pdf_book", "student_pdf", "any_pdf"}
 """Fixtures that build the book: a test that uses one (even through another fixture) is a ``book``
 test, left out by ``make test-fast``."""
 
