@@ -48,14 +48,34 @@ def test_local_idx_folder_is_used_first_and_verified_by_content_sha256(isolated,
     train, test = synthetic(120), synthetic(30, seed=1)
     folder = isolated / "data" / "mnist"
     write_idx_set(folder, train, test)
-    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", {
-        TRAIN_IMAGES: content_sha256(train[0]), TEST_LABELS: content_sha256(test[1])})
+    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", published(train, test))
     dataset = data.load("mnist")
     assert (dataset.source, dataset.location, dataset.official) == ("local", str(folder), True)
     np.testing.assert_array_equal(dataset.train_images, train[0])
     np.testing.assert_array_equal(dataset.test_labels, test[1])
     assert dataset.checksums[TRAIN_IMAGES] == content_sha256(train[0])
     assert set(dataset.checksums) == set(FILES)
+
+
+def published(train, test) -> dict[str, str]:
+    """The content hashes of a synthetic train and test set, as the registry holds them."""
+    return {TRAIN_IMAGES: content_sha256(train[0]), TRAIN_LABELS: content_sha256(train[1]),
+            TEST_IMAGES: content_sha256(test[0]), TEST_LABELS: content_sha256(test[1])}
+
+
+@pytest.mark.parametrize("unknown", FILES)
+def test_a_set_is_official_only_when_every_file_has_a_known_hash_it_matches(
+        isolated, monkeypatch, unknown):
+    train, test = synthetic(120), synthetic(30, seed=1)
+    write_idx_set(isolated / "data" / "mnist", train, test)
+    hashes = published(train, test)
+    del hashes[unknown]                          # this file has no published hash to match
+    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", hashes)
+    dataset = data.load("mnist")
+    assert dataset.official is False
+    assert len(dataset.test_labels) == 30        # the test set given is still the test set
+    assert data.split(dataset).description.startswith("110/10/30: train and dev carved")
+    assert "given" in data.split(dataset).description
 
 
 def test_local_copy_with_the_wrong_content_is_rejected_naming_the_file(isolated, monkeypatch):
@@ -71,9 +91,26 @@ def test_local_copy_with_the_wrong_content_is_rejected_naming_the_file(isolated,
 
 def test_real_mnist_checksums_reject_a_local_file_that_is_not_the_published_one(isolated):
     write_idx_set(isolated / "data" / "mnist", synthetic(100), synthetic(10, seed=1))
-    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte\.gz: content sha256 is .*, "
-                                        r"expected 65a50cbbf4e9…"):
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz: content sha256 is .*, "
+                                        r"expected ba891046e650…"):
         data.load("mnist", source="local")
+
+
+@pytest.mark.parametrize("stem", FILES)
+def test_every_official_mnist_file_is_checked_by_content_train_images_too(isolated, stem):
+    """A file swapped for another of the right shape (here: the real hashes, synthetic content,
+    every other file correct by construction) is caught whichever of the four it is."""
+    train, test = synthetic(120), synthetic(30, seed=1)
+    paths = write_idx_set(isolated / "data" / "mnist", train, test)
+    hashes = {other: content_sha256(array) for other, array in
+              zip(FILES, (*train, *test), strict=True) if other != stem}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sources.CONTENT_SHA256, "mnist",
+                      {**hashes, stem: sources.CONTENT_SHA256["mnist"][stem]})
+        with pytest.raises(DataError) as error:
+            data.load("mnist", source="local")
+    assert one_line(error).startswith(f"{paths[stem]}: content sha256 is ")
+    assert set(sources.CONTENT_SHA256["mnist"]) == set(FILES)
 
 
 def test_a_broken_local_file_stops_the_load_instead_of_falling_through(isolated, npm_converted):
@@ -86,11 +123,11 @@ def test_a_broken_local_file_stops_the_load_instead_of_falling_through(isolated,
 
 
 def test_local_folder_with_train_only_has_no_official_test_set(isolated, no_known_hashes):
-    write_idx_set(isolated / "data" / "mnist", synthetic(60), gz=False)
+    write_idx_set(isolated / "data" / "mnist", synthetic(100), gz=False)
     dataset = data.load("mnist", source="local")
     assert dataset.test_images is None and dataset.official is False
     splits = data.split(dataset)
-    assert [len(s.y) for s in (splits.train, splits.dev, splits.test)] == [48, 6, 6]
+    assert [len(s.y) for s in (splits.train, splits.dev, splits.test)] == [80, 10, 10]
 
 
 def test_local_images_without_their_labels_file_are_rejected(isolated, no_known_hashes):
@@ -116,14 +153,18 @@ def write_csv(path, images, labels, header=True):
     path.write_text("\n".join(lines) + "\n")
 
 
-def test_local_csv_pair_is_an_official_split(isolated):
+@pytest.mark.parametrize("is_published", [False, True])
+def test_a_local_csv_pair_keeps_its_test_set_and_is_official_only_if_published(
+        isolated, monkeypatch, is_published):
     folder = isolated / "data" / "fashion-mnist"
     folder.mkdir(parents=True)
     train, test = synthetic(30), synthetic(10, seed=1)
     write_csv(folder / "fashion-mnist_train.csv", *train)
     write_csv(folder / "fashion-mnist_test.csv", *test, header=False)
+    if is_published:       # the registry's hashes are those of this content
+        monkeypatch.setitem(sources.CONTENT_SHA256, "fashion-mnist", published(train, test))
     dataset = data.load("fashion-mnist")
-    assert (dataset.source, dataset.official) == ("local", True)
+    assert (dataset.source, dataset.official) == ("local", is_published)
     assert dataset.class_names[0] == "T-shirt/top" and dataset.class_names[-1] == "Ankle boot"
     np.testing.assert_array_equal(dataset.test_images, test[0])
     assert set(dataset.checksums) == {"fashion-mnist_train.csv", "fashion-mnist_test.csv"}
@@ -186,8 +227,7 @@ def mirror(loopback_mirror, monkeypatch):
     monkeypatch.setenv("SCRATCHNET_MIRROR", base)
     monkeypatch.setitem(sources.GZ_MD5, "mnist",
                         {stem: md5(served / "mnist" / f"{stem}.gz") for stem in FILES})
-    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", {
-        TRAIN_IMAGES: content_sha256(train[0]), TEST_IMAGES: content_sha256(test[0])})
+    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", published(train, test))
     return {"base": base, "served": served / "mnist", "seen": seen, "files": files,
             "train": train, "test": test, "cache": sources.cache_dir() / "mirror" / "mnist"}
 

@@ -38,7 +38,7 @@ class Dataset:
     test_images: np.ndarray | None      # the official test set; None for the npm subset
     test_labels: np.ndarray | None
     checksums: dict[str, str]           # file name -> sha256 of its decompressed content
-    official: bool                      # True when it has the official train/test files
+    official: bool                      # the published files, each verified by content
 
 
 LOADERS = {
@@ -92,4 +92,4 @@ def as_dataset(name: str, found: sources.Found) -> Dataset:
                    class_names=CLASS_NAMES[name],
                    train_images=found.train_images, train_labels=found.train_labels,
                    test_images=found.test_images, test_labels=found.test_labels,
-                   checksums=found.checksums, official=found.test_images is not None)
+                   checksums=found.checksums, official=found.official)

