@@ -20,7 +20,7 @@ from data_support import (
 )
 
 from scratchnet import data
-from scratchnet.data import npm, sources
+from scratchnet.data import download, npm, sources
 from scratchnet.data.sources import FILES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
 from scratchnet.errors import DataError
 
@@ -306,7 +306,7 @@ def test_unreachable_mirror_gives_up_within_seconds():
 
 
 def test_silent_mirror_is_abandoned_after_the_read_timeout(monkeypatch):
-    monkeypatch.setattr(sources, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(download, "READ_TIMEOUT", 0.5)
     with socket.socket() as silent:  # accepts connections (backlog) but never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)

