@@ -90,6 +90,11 @@ class SourceUnavailable(DataError):
     """This source has nothing to offer here (no folder, no network, no npm): try the next."""
 
 
+class Damaged(SourceUnavailable):
+    """A cached copy is there but damaged or incomplete: ``load`` passes it over (and a download
+    replaces it), ``data info`` reports it."""
+
+
 class Found(NamedTuple):
     """What a source delivers: arrays, where they were read from, and content checksums."""
     source: str
@@ -100,6 +105,7 @@ class Found(NamedTuple):
     test_labels: np.ndarray | None
     checksums: dict[str, str]
     official: bool = False      # all four files there, each verified against a published hash
+    verified: bool = False      # every file there verified against a known hash
 
 
 def _pooch():
@@ -165,9 +171,10 @@ def read_idx_files(source: str, folder: Path, paths: dict[str, Path],
                             f"{len(arrays[images]):,} images in {paths[images].name}")
     for stem, path in paths.items():
         verify(path, checksums[stem], expected.get(stem))
-    official = set(paths) == set(FILES) and all(expected.get(stem) for stem in FILES)
+    verified = all(expected.get(stem) for stem in paths)
+    official = verified and set(paths) == set(FILES)
     return Found(source, str(folder), arrays[TRAIN_IMAGES], arrays[TRAIN_LABELS],
-                 arrays.get(TEST_IMAGES), arrays.get(TEST_LABELS), checksums, official)
+                 arrays.get(TEST_IMAGES), arrays.get(TEST_LABELS), checksums, official, verified)
 
 
 def find_idx(folder: Path, stem: str) -> Path | None:
@@ -216,9 +223,9 @@ def from_local(name: str, offline: bool = False) -> Found:
     train_images, train_labels = read_csv(train_csv)
     test_images, test_labels = read_csv(test_csv) if test_csv else (None, None)
     checksums = {p.name: sha256(read_bytes(p)) for p in (train_csv, test_csv) if p}
+    published = is_published(name, train_images, train_labels, test_images, test_labels)
     return Found("local", str(folder), train_images, train_labels, test_images, test_labels,
-                 checksums, is_published(name, train_images, train_labels, test_images,
-                                         test_labels))
+                 checksums, published, published)
 
 
 def is_published(name: str, *arrays: np.ndarray | None) -> bool:
@@ -259,18 +266,27 @@ def mirror_urls(name: str) -> tuple[str, ...]:
 
 
 def from_mirror(name: str, offline: bool = False) -> Found:
-    """The four official .gz files, downloaded once (checked: ``download.py``) into the cache."""
+    """The four official .gz files, downloaded once (checked: ``download.py``) into the cache.
+
+    Offline, a cache folder with some of the files missing or damaged is :class:`Damaged`."""
     pooch = _pooch()
 
     folder = cache_dir() / "mirror" / name
     md5 = GZ_MD5[name]
-    cached = all((folder / f"{stem}.gz").is_file()
-                 and pooch.file_hash(str(folder / f"{stem}.gz"), alg="md5") == md5[stem]
-                 for stem in FILES)
-    if not cached:
-        if offline:
+    problems = []
+    for stem in FILES:
+        path = folder / f"{stem}.gz"
+        if not path.is_file():
+            problems.append(f"{path.name} missing")
+        elif pooch.file_hash(str(path), alg="md5") != md5[stem]:
+            problems.append(f"{path.name} damaged (md5 is not the published one)")
+    if problems:
+        if not offline:
+            download_all(name, folder)
+        elif len(problems) == len(FILES) and all(p.endswith("missing") for p in problems):
             raise SourceUnavailable(f"{folder}: not downloaded yet")
-        download_all(name, folder)
+        else:
+            raise Damaged(f"{folder}: {'; '.join(problems)} (run: scratchnet data fetch {name})")
     paths = {stem: folder / f"{stem}.gz" for stem in FILES}
     return read_idx_files("mirror", folder, paths, CONTENT_SHA256.get(name, {}))
 
