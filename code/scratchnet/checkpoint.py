@@ -141,6 +141,9 @@ def member_infos(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipI
     if declared > MAX_MODEL_BYTES:
         raise ModelFileError(f"{path}: its arrays declare {declared:,} bytes, more than the "
                              f"{MAX_MODEL_BYTES:,} a model may hold here (MAX_MODEL_BYTES)")
+    if infos["metadata"].file_size > MAX_METADATA_BYTES + 4096:          # + its .npy header
+        raise ModelFileError(f"{path}: metadata declares {infos['metadata'].file_size:,} bytes, "
+                             f"more than the {MAX_METADATA_BYTES:,} a model's may have")
     for name, info in infos.items():
         if info.flag_bits & 0x1:
             raise ModelFileError(f"{path}: {name} is encrypted")

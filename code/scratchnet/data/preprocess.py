@@ -8,6 +8,7 @@ at the centre. The live demo page does the same steps in JavaScript.
 from __future__ import annotations
 
 import math
+import re
 import struct
 import warnings
 from pathlib import Path
@@ -59,15 +60,16 @@ def read_picture(path: str | Path) -> np.ndarray:
                 return intensities(ImageOps.exif_transpose(shrunk(working_mode(im))))
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
-    except Image.DecompressionBombError:
-        raise too_many_pixels(path, None) from None
+    except Image.DecompressionBombError as bomb:       # Pillow refuses to open it at all
+        claimed = re.search(r"\((\d+) pixels\)", str(bomb))
+        raise too_many_pixels(path, int(claimed.group(1)) if claimed else None) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error,
             IndexError, KeyError, TypeError, ZeroDivisionError) as e:
         raise DataError(f"{path}: not a readable picture ({one_line(e)[:160]})") from None
 
 
 def too_many_pixels(path: Path, pixels: int | None) -> DataError:
-    count = f"{pixels:,} pixels" if pixels else "its size"
+    count = f"{pixels:,} pixels" if pixels else "too many pixels"
     return DataError(f"{path}: {count}, more than the {MAX_PICTURE_PIXELS:,} a picture may have "
                      "here (MAX_PICTURE_PIXELS); scale it down")
 
