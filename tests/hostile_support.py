@@ -115,6 +115,41 @@ def run_bounded(args: list[str], *, allowance: int, case: str, timeout: float = 
     return result
 
 
+BATCH = """
+import contextlib, io, json, sys, traceback
+from scratchnet.cli import main
+results = []
+for argv in json.load(open(sys.argv[1])):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(argv)
+        except SystemExit as exit:
+            status = exit.code
+        except BaseException:
+            traceback.print_exc()
+            status = -1
+    results.append([status, out.getvalue(), err.getvalue()])
+json.dump(results, open(sys.argv[2], "w"))
+"""
+
+
+def run_batch(commands: list[list[str]], *, allowance: int, case: str, timeout: float = 120,
+              cwd: Path | None = None) -> list[Bounded]:
+    """Each command line of ``commands`` through ``cli.main``, one after another in one process
+    under the limit (baseline + ``allowance``): for many small cases that need no process of
+    their own. Each result carries the process's peak; an exception that escapes ``main`` shows
+    as its traceback on that case's stderr."""
+    with tempfile.TemporaryDirectory() as scratch:
+        given, taken = Path(scratch) / "commands.json", Path(scratch) / "results.json"
+        given.write_text(json.dumps([[str(a) for a in argv] for argv in commands]))
+        process = run_bounded([given, taken], python=["-c", BATCH], allowance=allowance,
+                              case=case, timeout=timeout, cwd=cwd)
+        assert process.returncode == 0 and not process.timed_out, process.stderr[-3000:]
+        return [Bounded(status, out, err, process.peak, process.limit, False)
+                for status, out, err in json.loads(taken.read_text())]
+
+
 def library_call(prelude: str, argv: list[str]) -> list[str]:
     """``python`` arguments that run ``prelude`` (e.g. shrink a limit so a small input proves
     the bound) and then the CLI on ``argv``: for :func:`run_bounded`'s ``python``."""
