@@ -114,11 +114,10 @@ def intensities(im: Image.Image) -> np.ndarray:
 
 
 def composite(im: Image.Image) -> np.ndarray:
-    """A transparent picture on the background that contrasts with its ink: gray = a l + (1 - a) b.
+    """A transparent picture on the background its drawing needs: gray = a l + (1 - a) b.
 
-    l is a pixel's gray level and a its opacity (``im`` holds a l, premultiplied). The ink is
-    what is opaque: when its mean gray level, weighted by opacity, is light (white ink on
-    transparency, as drawing apps save it) the background b is black, else white paper.
+    l is a pixel's gray level and a its opacity (``im`` holds a l, premultiplied); b is
+    :func:`background_level`.
     """
     planes = np.asarray(im, dtype=np.float64) / 255.0
     alpha = planes[..., -1]
@@ -126,10 +125,34 @@ def composite(im: Image.Image) -> np.ndarray:
         level = planes[..., 0]
     else:
         level = planes[..., :3] @ np.array([0.299, 0.587, 0.114])      # ITU-R 601, as Pillow's L
-    opacity = alpha.sum()
-    light_ink = opacity > 0 and level.sum() / opacity > 0.5
-    background = 0.0 if light_ink else 1.0
-    return np.clip(level + (1.0 - alpha) * background, 0.0, 1.0)
+    return np.clip(level + (1.0 - alpha) * background_level(level, alpha), 0.0, 1.0)
+
+
+def background_level(level: np.ndarray, alpha: np.ndarray) -> float:
+    """What shows through the transparent pixels (``level`` premultiplied by ``alpha``).
+
+    Ink of one colour (antialiased in its opacity, as drawing apps save white or black ink on
+    transparency, or of one colour throughout): the opposite of that colour, black behind light
+    ink and white behind dark. A drawing whose colours fade into a paper colour that was then
+    made transparent (a palette's transparent entry): the paper, the level its edges fade to.
+    """
+    hidden = alpha < 0.02
+    visible = ~hidden
+    colour = np.divide(level, alpha, out=np.zeros_like(level), where=visible)
+    near_hidden = np.zeros_like(hidden)
+    near_hidden[1:] |= hidden[:-1]
+    near_hidden[:-1] |= hidden[1:]
+    near_hidden[:, 1:] |= hidden[:, :-1]
+    near_hidden[:, :-1] |= hidden[:, 1:]
+    edge, inside = visible & near_hidden, visible & ~near_hidden
+    if not edge.any() or not inside.any():
+        return 1.0 if not visible.any() or colour[visible].mean() <= 0.5 else 0.0
+    edge_colour, inside_colour = colour[edge].mean(), colour[inside].mean()
+    if abs(edge_colour - inside_colour) < 0.1:                  # ink of one colour
+        return 0.0 if inside_colour > 0.5 else 1.0
+    if edge_colour > inside_colour:                            # fades to light paper
+        return float(np.percentile(colour[edge], 95))
+    return float(np.percentile(colour[edge], 5))
 
 
 def ink_bright(gray: np.ndarray) -> np.ndarray:
