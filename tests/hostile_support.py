@@ -62,13 +62,14 @@ class Bounded:
     limit: int          # bytes, the address-space limit it ran under
     timed_out: bool
 
-    def assert_one_line_error(self, path: str | Path, *words: str) -> str:
-        """Exit 1, nothing on stdout, one line ``scratchnet: error: <path>: ...`` holding every
-        word of ``words``, no traceback; the message after the path is returned."""
+    def assert_one_line_error(self, path: str | Path, *words: str, stdout: bool = False) -> str:
+        """Exit 1, one line ``scratchnet: error: <path>: ...`` on stderr holding every word of
+        ``words``, no traceback, and nothing on stdout (unless ``stdout``: a command that reports
+        progress there); the message after the path is returned."""
         assert not self.timed_out, "killed at the timeout"
         assert "Traceback" not in self.stderr and "MemoryError" not in self.stderr, self.stderr
         assert self.returncode == 1, (self.returncode, self.stderr)
-        assert self.stdout == "", self.stdout
+        assert stdout or self.stdout == "", self.stdout
         lines = self.stderr.splitlines()
         assert len(lines) == 1, self.stderr
         prefix = f"scratchnet: error: {path}: "
