@@ -63,6 +63,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                  "lr": args.lr, "seed": args.seed, "include_dev": args.include_dev}
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     out = Path(args.out or f"models/{args.dataset}.npz")
+    if out.is_dir():
+        raise ScratchnetError(f"{out}: is a directory; --out names the model file to write")
     dataset = data.load(args.dataset)
     n_test = 0 if dataset.test_labels is None else len(dataset.test_labels)
     needed = budget.training_bytes(config, len(dataset.train_labels), n_test)

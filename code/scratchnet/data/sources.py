@@ -5,7 +5,10 @@ arrays, the folder they were read from and the SHA-256 of each file's decompress
 raises :class:`SourceUnavailable` when it has nothing to offer (no folder, no network, no npm).
 Data that *is* there but fails a check raises a plain ``DataError``: bad data is never passed
 over in silence for the next source. With ``offline=True`` a source uses only what is already on
-disk, so ``data.load`` can prefer any cached copy to a network round trip.
+disk, so ``data.load`` can prefer any cached copy to a network round trip; a cached copy that is
+there but damaged or incomplete is :class:`Damaged` (passed over by ``load``, which downloads it
+again, and reported by ``data info``). A set is *official* only when all four files are there and
+each matches its published content hash.
 
 The expected hashes live in module-level dictionaries (``GZ_MD5``, ``CONTENT_SHA256``, and
 ``npm.NPM_CONTENT_SHA256``) so a test can replace them, e.g. with the hashes of small synthetic
