@@ -54,8 +54,8 @@ def test_data_info_text_says_what_is_missing(monkeypatch):
 
 # -------------------------------------------------------------------------- bad data, via the CLI
 # Each case writes MNIST files into $SCRATCHNET_DATA/mnist and returns (file, expected message).
-# MNIST's train-images has no published content hash, so it can be broken in any way and the
-# message is about the breakage; the other names carry real hashes.
+# A malformed file is reported for what is wrong with it before any content hash is compared, so
+# train-images can be broken in any way and the message is about the breakage.
 
 def idx(magic, *dims_then_data):
     *dims, payload = dims_then_data
@@ -92,7 +92,7 @@ def count_mismatch(folder):
 
 def wrong_content(folder):
     paths = write_idx_set(folder, synthetic(20), synthetic(10, seed=1))
-    return paths[TRAIN_LABELS]  # real MNIST hash expected, synthetic content found
+    return paths[TRAIN_IMAGES]  # real MNIST hash expected, synthetic content found
 
 
 def csv_case(edit):

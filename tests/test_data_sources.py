@@ -15,12 +15,14 @@ from data_support import (
     content_sha256,
     copy_npm_cache,
     md5,
+    run_cli,
     synthetic,
     write_idx_set,
 )
 
 from scratchnet import data
-from scratchnet.data import npm, sources
+from scratchnet.cli_data import describe
+from scratchnet.data import download, npm, sources
 from scratchnet.data.sources import FILES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
 from scratchnet.errors import DataError
 
@@ -48,14 +50,34 @@ def test_local_idx_folder_is_used_first_and_verified_by_content_sha256(isolated,
     train, test = synthetic(120), synthetic(30, seed=1)
     folder = isolated / "data" / "mnist"
     write_idx_set(folder, train, test)
-    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", {
-        TRAIN_IMAGES: content_sha256(train[0]), TEST_LABELS: content_sha256(test[1])})
+    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", published(train, test))
     dataset = data.load("mnist")
     assert (dataset.source, dataset.location, dataset.official) == ("local", str(folder), True)
     np.testing.assert_array_equal(dataset.train_images, train[0])
     np.testing.assert_array_equal(dataset.test_labels, test[1])
     assert dataset.checksums[TRAIN_IMAGES] == content_sha256(train[0])
     assert set(dataset.checksums) == set(FILES)
+
+
+def published(train, test) -> dict[str, str]:
+    """The content hashes of a synthetic train and test set, as the registry holds them."""
+    return {TRAIN_IMAGES: content_sha256(train[0]), TRAIN_LABELS: content_sha256(train[1]),
+            TEST_IMAGES: content_sha256(test[0]), TEST_LABELS: content_sha256(test[1])}
+
+
+@pytest.mark.parametrize("unknown", FILES)
+def test_a_set_is_official_only_when_every_file_has_a_known_hash_it_matches(
+        isolated, monkeypatch, unknown):
+    train, test = synthetic(120), synthetic(30, seed=1)
+    write_idx_set(isolated / "data" / "mnist", train, test)
+    hashes = published(train, test)
+    del hashes[unknown]                          # this file has no published hash to match
+    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", hashes)
+    dataset = data.load("mnist")
+    assert dataset.official is False
+    assert len(dataset.test_labels) == 30        # the test set given is still the test set
+    assert data.split(dataset).description.startswith("110/10/30: train and dev carved")
+    assert "given" in data.split(dataset).description
 
 
 def test_local_copy_with_the_wrong_content_is_rejected_naming_the_file(isolated, monkeypatch):
@@ -71,9 +93,26 @@ def test_local_copy_with_the_wrong_content_is_rejected_naming_the_file(isolated,
 
 def test_real_mnist_checksums_reject_a_local_file_that_is_not_the_published_one(isolated):
     write_idx_set(isolated / "data" / "mnist", synthetic(100), synthetic(10, seed=1))
-    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte\.gz: content sha256 is .*, "
-                                        r"expected 65a50cbbf4e9…"):
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz: content sha256 is .*, "
+                                        r"expected ba891046e650…"):
         data.load("mnist", source="local")
+
+
+@pytest.mark.parametrize("stem", FILES)
+def test_every_official_mnist_file_is_checked_by_content_train_images_too(isolated, stem):
+    """A file swapped for another of the right shape (here: the real hashes, synthetic content,
+    every other file correct by construction) is caught whichever of the four it is."""
+    train, test = synthetic(120), synthetic(30, seed=1)
+    paths = write_idx_set(isolated / "data" / "mnist", train, test)
+    hashes = {other: content_sha256(array) for other, array in
+              zip(FILES, (*train, *test), strict=True) if other != stem}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sources.CONTENT_SHA256, "mnist",
+                      {**hashes, stem: sources.CONTENT_SHA256["mnist"][stem]})
+        with pytest.raises(DataError) as error:
+            data.load("mnist", source="local")
+    assert one_line(error).startswith(f"{paths[stem]}: content sha256 is ")
+    assert set(sources.CONTENT_SHA256["mnist"]) == set(FILES)
 
 
 def test_a_broken_local_file_stops_the_load_instead_of_falling_through(isolated, npm_converted):
@@ -86,11 +125,11 @@ def test_a_broken_local_file_stops_the_load_instead_of_falling_through(isolated,
 
 
 def test_local_folder_with_train_only_has_no_official_test_set(isolated, no_known_hashes):
-    write_idx_set(isolated / "data" / "mnist", synthetic(60), gz=False)
+    write_idx_set(isolated / "data" / "mnist", synthetic(100), gz=False)
     dataset = data.load("mnist", source="local")
     assert dataset.test_images is None and dataset.official is False
     splits = data.split(dataset)
-    assert [len(s.y) for s in (splits.train, splits.dev, splits.test)] == [48, 6, 6]
+    assert [len(s.y) for s in (splits.train, splits.dev, splits.test)] == [80, 10, 10]
 
 
 def test_local_images_without_their_labels_file_are_rejected(isolated, no_known_hashes):
@@ -116,14 +155,18 @@ def write_csv(path, images, labels, header=True):
     path.write_text("\n".join(lines) + "\n")
 
 
-def test_local_csv_pair_is_an_official_split(isolated):
+@pytest.mark.parametrize("is_published", [False, True])
+def test_a_local_csv_pair_keeps_its_test_set_and_is_official_only_if_published(
+        isolated, monkeypatch, is_published):
     folder = isolated / "data" / "fashion-mnist"
     folder.mkdir(parents=True)
     train, test = synthetic(30), synthetic(10, seed=1)
     write_csv(folder / "fashion-mnist_train.csv", *train)
     write_csv(folder / "fashion-mnist_test.csv", *test, header=False)
+    if is_published:       # the registry's hashes are those of this content
+        monkeypatch.setitem(sources.CONTENT_SHA256, "fashion-mnist", published(train, test))
     dataset = data.load("fashion-mnist")
-    assert (dataset.source, dataset.official) == ("local", True)
+    assert (dataset.source, dataset.official) == ("local", is_published)
     assert dataset.class_names[0] == "T-shirt/top" and dataset.class_names[-1] == "Ankle boot"
     np.testing.assert_array_equal(dataset.test_images, test[0])
     assert set(dataset.checksums) == {"fashion-mnist_train.csv", "fashion-mnist_test.csv"}
@@ -186,8 +229,7 @@ def mirror(loopback_mirror, monkeypatch):
     monkeypatch.setenv("SCRATCHNET_MIRROR", base)
     monkeypatch.setitem(sources.GZ_MD5, "mnist",
                         {stem: md5(served / "mnist" / f"{stem}.gz") for stem in FILES})
-    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", {
-        TRAIN_IMAGES: content_sha256(train[0]), TEST_IMAGES: content_sha256(test[0])})
+    monkeypatch.setitem(sources.CONTENT_SHA256, "mnist", published(train, test))
     return {"base": base, "served": served / "mnist", "seen": seen, "files": files,
             "train": train, "test": test, "cache": sources.cache_dir() / "mirror" / "mnist"}
 
@@ -266,7 +308,7 @@ def test_unreachable_mirror_gives_up_within_seconds():
 
 
 def test_silent_mirror_is_abandoned_after_the_read_timeout(monkeypatch):
-    monkeypatch.setattr(sources, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(download, "READ_TIMEOUT", 0.5)
     with socket.socket() as silent:  # accepts connections (backlog) but never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
@@ -409,3 +451,45 @@ def test_info_says_when_a_dataset_is_not_on_disk(monkeypatch):
     monkeypatch.setitem(sources.SYSTEM_DIRS, "fashion-mnist", sources.cache_dir() / "absent")
     assert {"name": "mnist", "source": None, "location": None} in data.info()
     assert {"name": "fashion-mnist", "source": None, "location": None} in data.info()
+
+
+# ------------------------------------------------------------------- damaged copies, reported
+
+def test_info_reports_a_damaged_mirror_file_instead_of_leaving_the_copy_out(mirror):
+    data.load("mnist", source="mirror")
+    (mirror["cache"] / f"{TEST_LABELS}.gz").write_bytes(b"bit rot")
+    entries = [e for e in data.info() if e["name"] == "mnist"]
+    assert [e["source"] for e in entries] == ["mirror"]
+    assert f"{TEST_LABELS}.gz damaged" in entries[0]["error"]
+    assert "not on disk" not in run_cli_text()
+
+
+def test_info_reports_an_incomplete_download_naming_the_missing_files(mirror):
+    data.load("mnist", source="mirror")
+    for stem in (TEST_IMAGES, TEST_LABELS):                # as if stopped between two files
+        (mirror["cache"] / f"{stem}.gz").unlink()
+    (entry,) = [e for e in data.info() if e["name"] == "mnist"]
+    assert f"{TEST_IMAGES}.gz missing" in entry["error"]
+    assert f"{TEST_LABELS}.gz missing" in entry["error"]
+    assert data.load("mnist", source="mirror").official  # and a fetch completes it
+
+
+def test_info_reports_a_damaged_npm_cache(npm_converted):
+    copy_npm_cache(npm_converted)
+    (npm.npm_dir() / f"{TRAIN_LABELS}.gz").write_bytes(b"\x1f\x8b\x08\x00 not gzip")
+    (entry,) = [e for e in data.info() if e["name"] == "mnist"]
+    assert entry["source"] == "npm" and "cached copy damaged" in entry["error"]
+
+
+def test_info_says_when_content_is_not_verified(isolated, monkeypatch, no_known_hashes):
+    write_idx_set(isolated / "data" / "mnist", synthetic(120), synthetic(30, seed=1))
+    (entry,) = [e for e in data.info() if e["name"] == "mnist"]
+    assert entry["source"] == "local" and entry["verified"] is False
+    assert entry["official"] is False
+    assert "not verified" in describe(entry)
+
+
+def run_cli_text() -> str:
+    result = run_cli("data", "info")
+    assert result.returncode == 0, result.stderr
+    return result.stdout

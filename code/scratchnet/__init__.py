@@ -4,9 +4,9 @@ The package follows the pipeline the book walks through, data -> model -> train 
 plots; each part may import only the parts above it in this list:
 
     errors, files      the one exception type and its one-line messages; atomic file writes
-    data/              the datasets: formats (IDX, CSV), sources (local, system, mirror), npm,
-                       datasets (load), splits (split, scale, SPLIT_SEED), catalog (data info),
-                       preprocess (a picture as an input row)
+    data/              the datasets: formats (IDX, CSV), download (bounded HTTP), sources (local,
+                       system, mirror), npm, datasets (load), splits (split, scale, SPLIT_SEED),
+                       catalog (data info), preprocess (a picture as an input row)
     model              the network, its loss and gradients
     augment, train     transforms of a batch; the optimisers and the training loop
     fast               the training step again, in place (beside train, never instead of it)
@@ -15,6 +15,7 @@ plots; each part may import only the parts above it in this list:
     checkpoint         model files (.npz, no pickle) and the weights' fingerprint
     export             the web demo's model file
     runs               the cache of trained runs the chapters share (train, or load the same run)
+    budget             the memory a training run needs, and what the machine has
     selfcheck          the exercises' checks
     targets            the accuracy and time targets (no imports)
     cli, cli_data      the ``scratchnet`` command

@@ -1,14 +1,15 @@
 """The ``scratchnet`` command: train, evaluate, predict, and data fetch/info.
 
 Bad input ends with one line on stderr, ``scratchnet: error: <file>: <what is wrong>``, and exit
-status 1 — never a traceback.
+status 1 — never a traceback; a usage error (a bad or conflicting option) exits 2. ``--json``
+output is strict JSON (``errors.strict_json``: no NaN or Infinity) and warnings go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 
 from scratchnet import __version__
 from scratchnet.cli_data import add_data_commands
-from scratchnet.errors import ScratchnetError, one_line
+from scratchnet.errors import ScratchnetError, TrainingError, one_line, strict_json
 
 
 def positive_int(text: str) -> int:
@@ -46,8 +47,13 @@ def positive_float(text: str) -> float:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """``scratchnet train``: train the dataset's recommended configuration and save the model."""
-    from scratchnet import checkpoint, data
+    """``scratchnet train``: train the dataset's recommended configuration and save the model.
+
+    Refused before training starts: a dataset too small for its splits, settings that need more
+    memory than there is (``budget``). A run whose loss becomes nan or infinite stops with an
+    error and writes no model.
+    """
+    from scratchnet import budget, checkpoint, data
     from scratchnet.evaluate import report
     from scratchnet.model import predict_proba
     from scratchnet.train import RECOMMENDED, train, training_rows
@@ -56,7 +62,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     overrides = {"hidden": args.hidden, "epochs": args.epochs, "batch_size": args.batch_size,
                  "lr": args.lr, "seed": args.seed, "include_dev": args.include_dev}
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    out = Path(args.out or f"models/{args.dataset}.npz")
+    if out.is_dir():
+        raise ScratchnetError(f"{out}: is a directory; --out names the model file to write")
     dataset = data.load(args.dataset)
+    n_test = 0 if dataset.test_labels is None else len(dataset.test_labels)
+    needed = budget.training_bytes(config, len(dataset.train_labels), n_test)
+    available = budget.available_bytes()
+    if needed > available:
+        raise ScratchnetError(f"{out}: not trained: 784-{config.hidden}-10 with batches of "
+                              f"{config.batch_size} on {len(dataset.train_labels):,} images needs "
+                              f"about {budget.gigabytes(needed)} of memory, and "
+                              f"{budget.gigabytes(available)} is available")
     splits = data.split(dataset)        # with data.SPLIT_SEED, whatever the training seed
     say = print if not args.json else (lambda *a, **k: print(*a, **k, file=sys.stderr))
     say(f"data: {dataset.name} from {dataset.source} ({dataset.location})")
@@ -67,11 +84,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     say(f"model: 784-{config.hidden}-10, {config.init} init, {config.optimizer}, "
         f"{config.epochs} {'iterations' if config.optimizer == 'gd' else 'epochs'}, "
         f"lr {config.lr}, seed {config.seed}")
-    params, history = train(config, X, y, X_dev, y_dev, progress=not args.no_progress)
+    try:
+        with np.errstate(all="ignore"):      # overflow shows as a nan loss, reported below
+            params, history = train(config, X, y, X_dev, y_dev, progress=not args.no_progress)
+    except TrainingError as diverged:
+        raise TrainingError(f"{out}: not written: {diverged}") from None
     parts = [("train", X, y), ("dev", X_dev, y_dev), ("test", splits.test.X, splits.test.y)]
     metrics = {name: report(predict_proba(params, Xs.astype(config.dtype)), ys)["accuracy"]
                if Xs is not None else None for name, Xs, ys in parts}
-    out = Path(args.out or f"models/{dataset.name}.npz")
     checkpoint.save(out, params, {
         "dataset": {"name": dataset.name, "source": dataset.source, "official": dataset.official,
                     "splits": splits.description, "class_names": list(dataset.class_names),
@@ -84,16 +104,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"held-out test {metrics['test']:.2%} ({len(splits.test.y)} images)")
     say(f"saved {out}")
     if args.json:
-        print(json.dumps({"dataset": dataset.name, "source": dataset.source,
-                          "config": config.to_dict(), "train_seconds": history.seconds,
-                          "train_accuracy": metrics["train"], "dev_accuracy": metrics["dev"],
-                          "test_accuracy": metrics["test"], "n_train": int(len(y)),
-                          "n_test": int(len(splits.test.y)), "model": str(out)}))
+        print(strict_json({"dataset": dataset.name, "source": dataset.source,
+                           "config": config.to_dict(), "train_seconds": history.seconds,
+                           "train_accuracy": metrics["train"], "dev_accuracy": metrics["dev"],
+                           "test_accuracy": metrics["test"], "n_train": int(len(y)),
+                           "n_test": int(len(splits.test.y)), "model": str(out)}))
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """``scratchnet evaluate``: a saved model's accuracy, overall and per class."""
+    """``scratchnet evaluate``: a saved model's accuracy, overall and per class.
+
+    Warns (on stderr) when the images look like another dataset than the model was trained on.
+    """
     from scratchnet import checkpoint, data
     from scratchnet.evaluate import report
     from scratchnet.model import predict_proba
@@ -101,20 +124,43 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     params, meta = checkpoint.load(args.model)
     if args.csv:
         images, labels = data.read_csv(args.csv)
-    elif args.images and args.labels:
-        images, labels = data.read_images_labels(args.images, args.labels)
     else:
-        raise ScratchnetError("evaluate: give --images IDX and --labels IDX, or --csv CSV")
+        images, labels = data.read_images_labels(args.images, args.labels)
+    warn_if_another_dataset(meta, images, args.csv or args.images)
     names = meta.get("dataset", {}).get("class_names")
-    result = report(predict_proba(params, data.scale(images).astype(params["W1"].dtype)),
-                    labels.astype(np.int64), names)
+    with np.errstate(all="ignore"):
+        P = predict_proba(params, data.scale(images).astype(params["W1"].dtype))
+    result = report(P, labels.astype(np.int64), names)
     if args.json:
-        print(json.dumps(result))
+        print(strict_json(result))
     else:
         print(f"accuracy {result['accuracy']:.2%} ({result['correct']} of {result['n']})")
         for name, acc in result["per_class_accuracy"].items():
             print(f"  {name:>12}: {'-' if acc is None else f'{acc:.2%}'}")
     return 0
+
+
+def warn_if_another_dataset(meta: dict, images: np.ndarray, path) -> None:
+    """A warning on stderr when ``images`` look like another dataset than the model's."""
+    from scratchnet import data
+
+    trained_on = meta.get("dataset", {}).get("name")
+    given = data.looks_like(images)
+    if trained_on in data.CLASS_NAMES and given is not None and given != trained_on:
+        print(f"scratchnet: warning: {path}: these images look like {data.TITLES[given]}, but "
+              f"the model was trained on {data.TITLES[trained_on]}: the accuracy below does not "
+              "measure what it learned", file=sys.stderr)
+
+
+def check_evaluate(args: argparse.Namespace) -> str | None:
+    """What is wrong with ``evaluate``'s options (None: nothing): one data set, given fully."""
+    if args.csv and (args.images or args.labels):
+        return "--csv cannot be combined with --images/--labels: give one data set"
+    if not args.csv and not (args.images and args.labels):
+        missing = "--labels" if args.images else "--images" if args.labels else None
+        return (f"{missing} is missing: give --images IDX and --labels IDX together"
+                if missing else "give --images IDX and --labels IDX, or --csv CSV")
+    return None
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -126,11 +172,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     params, meta = checkpoint.load(args.model)
     names = meta.get("dataset", {}).get("class_names") or [str(k) for k in range(10)]
     rows = np.stack([picture_to_row(p) for p in args.images]).astype(params["W1"].dtype)
-    for path, p in zip(args.images, predict_proba(params, rows), strict=True):
+    with np.errstate(all="ignore"):
+        P = predict_proba(params, rows)
+    for path, p in zip(args.images, P, strict=True):
         best = int(p.argmax())
         if args.json:
-            print(json.dumps({"image": str(path), "label": best, "name": names[best],
-                              "probabilities": [float(v) for v in p]}))
+            print(strict_json({"image": str(path), "label": best, "name": names[best],
+                               "probabilities": [float(v) for v in p]}))
         else:
             probs = " ".join(f"{k}:{v:.3f}" for k, v in enumerate(p))
             print(f"{path}: {names[best]} (p = {p[best]:.3f})  [{probs}]")
@@ -172,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--labels", help="IDX labels file (raw or .gz)")
     e.add_argument("--csv", help="Kaggle-style CSV with a label column")
     e.add_argument("--json", action="store_true")
-    e.set_defaults(func=cmd_evaluate)
+    e.set_defaults(func=cmd_evaluate, check=check_evaluate)
 
     p = sub.add_parser("predict", help="classify pictures of digits (PNG, JPEG, ...)")
     p.add_argument("model")
@@ -184,14 +232,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_PIPE_CLOSED = 141
+"""The exit status when whoever reads the output stops reading (``scratchnet predict … | head -1``):
+128 + SIGPIPE, what a shell reports for a command the closed pipe ended."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line ``argv`` (default ``sys.argv[1:]``); the exit status."""
-    args = build_parser().parse_args(argv)
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); the exit status.
+
+    0 on success; 1 with one line on stderr for bad input (``scratchnet: error: <file>: <what is
+    wrong>``); 2 for a usage error; ``EXIT_PIPE_CLOSED``, quietly, when stdout is closed early.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = args.check(args) if hasattr(args, "check") else None
+    if problem:
+        parser.error(f"{args.command}: {problem}")
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()                    # a closed pipe shows here, not at exit
+        return status
     except ScratchnetError as e:
         print(f"scratchnet: error: {one_line(e)}", file=sys.stderr)
         return 1
+    except MemoryError:
+        print("scratchnet: error: out of memory (the input is larger than this machine can "
+              "hold)", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to write, and no complaint at exit
+        return EXIT_PIPE_CLOSED
     except KeyboardInterrupt:
         print("scratchnet: interrupted", file=sys.stderr)
         return 130

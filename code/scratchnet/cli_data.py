@@ -5,10 +5,10 @@ one line on stderr and exits 1.
 """
 
 import argparse
-import json
 from typing import Any
 
 from scratchnet import data
+from scratchnet.errors import strict_json
 
 
 def add_data_commands(subparsers: Any) -> None:
@@ -34,7 +34,7 @@ def add_data_commands(subparsers: Any) -> None:
 def cmd_fetch(args: argparse.Namespace) -> int:
     """``scratchnet data fetch NAME``: make sure the dataset is on disk; print its summary."""
     summary = data.summary(data.fetch(args.name, args.source))
-    print(json.dumps(summary) if args.json else describe(summary))
+    print(strict_json(summary) if args.json else describe(summary))
     return 0
 
 
@@ -42,7 +42,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     """``scratchnet data info``: what is on disk, from where, with checksums."""
     entries = data.info()
     if args.json:
-        print(json.dumps(entries, indent=2))
+        print(strict_json(entries, indent=2))
     else:
         print("\n\n".join(describe(entry) for entry in entries))
     return 0
@@ -61,5 +61,7 @@ def describe(entry: dict) -> str:
     lines = [f"{name}: from {entry['source']} ({entry['location']}){default}",
              f"  files:  {images['train']:,} train{test}",
              f"  splits: {entry['split']}"]
+    if not entry.get("verified", True):
+        lines.append("  content: not verified (no published checksum matches these files)")
     lines += [f"  sha256  {digest}  {file}" for file, digest in entry["checksums"].items()]
     return "\n".join(lines)

