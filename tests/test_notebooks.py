@@ -101,6 +101,7 @@ def test_the_chapters_use_the_include_options_checked_here():
 
 @pytest.mark.parametrize("options", [
     {"pyobject": "backward", "start-after": "n = X.shape[0]", "end-before": "return"},
+    {"pyobject": "backward", "start-at": "dW2 = A1.T @ dZ2", "end-before": "dZ2"},
     {"pyobject": "backward", "lines": "2-4,7", "dedent": "4"},
     {"pyobject": "backward", "lines": "3-6", "lineno-match": ""},
     {"pyobject": "softmax", "lineno-start": "10", "emphasize-lines": "1,3-4"},

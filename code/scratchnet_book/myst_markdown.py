@@ -253,16 +253,28 @@ def convert(text: str, facts: PageFacts) -> list[Piece]:
 
 
 def merged(pieces: list[Piece]) -> list[Piece]:
-    """Adjacent Markdown joined; empty Markdown dropped; blank-line runs shortened."""
+    """Adjacent Markdown joined (one blank line where either side had blank lines), empty
+    Markdown dropped. The inside of a piece is kept as it is (a code block's blank lines)."""
     out: list[Piece] = []
     for piece in pieces:
         if isinstance(piece, str) and out and isinstance(out[-1], str):
-            out[-1] = out[-1] + "\n" + piece
+            out[-1] = joined(out[-1], piece)
         else:
             out.append(piece)
-    out = [re.sub(r"\n\s*\n(\s*\n)+", "\n\n", p).strip("\n") if isinstance(p, str) else p
-           for p in out]
+    out = [p.strip("\n") if isinstance(p, str) else p for p in out]
     return [p for p in out if not isinstance(p, str) or p.strip()]
+
+
+def joined(first: str, second: str) -> str:
+    head, tail = first.split("\n"), second.split("\n")
+    blank = False
+    while head and not head[-1].strip():
+        head.pop()
+        blank = True
+    while tail and not tail[0].strip():
+        tail.pop(0)
+        blank = True
+    return "\n".join(head + ([""] if blank else []) + tail)
 
 
 def indented(pieces: list[Piece], indent: str) -> list[Piece]:
