@@ -265,6 +265,9 @@ def test_a_gated_exercise_opens_with_a_rule_and_its_title_and_ends_with_a_rule()
     end = markdown_of(convert("```{exercise-end}\n```", facts))
     assert start == "---\n\n**Exercise 3.1 (A softmax)**\n\nWrite it."
     assert end == "---"
+    both = markdown_of(convert("```{exercise-end}\n```\n\n````{exercise-start}\n:label: ex-b\n"
+                               "````", facts))
+    assert both == "---\n\n**Exercise 3.1 (A softmax)**", "one rule between two exercises"
 
 
 def test_an_exercise_the_build_did_not_number_is_reported():

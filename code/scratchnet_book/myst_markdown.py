@@ -274,6 +274,8 @@ def joined(first: str, second: str) -> str:
     while tail and not tail[0].strip():
         tail.pop(0)
         blank = True
+    if head and tail and head[-1].strip() == tail[0].strip() == "---":
+        tail.pop(0)                     # an exercise's end rule, the next one's opening rule
     return "\n".join(head + ([""] if blank else []) + tail)
 
 
