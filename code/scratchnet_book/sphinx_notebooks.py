@@ -291,6 +291,10 @@ def node_markdown(node: nodes.Node, url) -> str:
         return f"`{node.astext()}`"
     if isinstance(node, nodes.table):
         return table_markdown(node, url)
+    if isinstance(node, nodes.citation):   # its label and entry (a second resolution of the
+        parts = [next(iter(node.findall(kind)), None)  # page appends them again: take the first)
+                 for kind in (nodes.label, nodes.paragraph)]
+        return "- " + "".join(node_markdown(p, url) for p in parts if p is not None).strip() + "\n"
     inner = "".join(node_markdown(child, url) for child in node.children)
     if isinstance(node, nodes.emphasis):
         return f"*{inner}*"
@@ -298,11 +302,11 @@ def node_markdown(node: nodes.Node, url) -> str:
         return f"**{inner}**"
     if isinstance(node, nodes.reference):
         address = url(node)
-        return f"[{inner}]({address})" if address else inner
-    if isinstance(node, nodes.citation):
-        return f"- {inner.strip()}\n"
+        text = inner.strip()
+        space = (" " if inner[:1].isspace() else "", " " if inner[-1:].isspace() else "")
+        return f"{space[0]}[{text}]({address}){space[1]}" if address and text else inner
     if isinstance(node, nodes.label):
-        return f"[{inner}] "
+        return f"\\[{inner}\\] "
     if isinstance(node, nodes.paragraph):
         return inner.strip() + "\n\n"
     return inner
