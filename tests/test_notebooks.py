@@ -333,6 +333,56 @@ def test_code_cell_tags_become_jupyter_metadata_and_a_figure_gets_its_caption():
     assert caption.cell_type == "markdown" and caption.source == "**Fig. 5.1** Error of 3 runs."
 
 
+# --- what the build resolved, as Markdown --------------------------------------------------------
+
+
+def test_a_resolved_reference_becomes_a_link_without_its_spaces_inside():
+    from docutils import nodes
+
+    from scratchnet_book.sphinx_notebooks import node_markdown
+    paragraph = nodes.paragraph("", "", nodes.Text("Solution to"),
+                                nodes.reference("", "", nodes.Text(" Exercise 2.1 ("),
+                                                nodes.math("", "x_1"), nodes.Text(")"),
+                                                refuri="data.html#ex-a"),
+                                nodes.Text(" and "), nodes.emphasis("", "a*b"),
+                                nodes.literal("", "f(x)"))
+    text = node_markdown(paragraph, lambda ref: f"https://s/{ref['refuri']}")
+    assert text == ("Solution to [Exercise 2.1 ($x_1$)](https://s/data.html#ex-a) and *a\\*b*"
+                    "`f(x)`\n\n")
+
+
+def test_a_citation_shows_its_label_and_entry_once_and_a_table_becomes_a_pipe_table():
+    from docutils import nodes
+
+    from scratchnet_book.sphinx_notebooks import node_markdown, table_markdown
+    entry = nodes.paragraph("", "M. Nielsen. ", nodes.emphasis("", "Neural networks"))
+    citation = nodes.citation("", nodes.label("", "Nie15"), entry,
+                              nodes.label("", "Nie15"), entry.deepcopy())
+    assert node_markdown(citation, lambda ref: "") == \
+        "- \\[Nie15\\] M. Nielsen. *Neural networks*\n"
+
+    def row(*texts):
+        return nodes.row("", *(nodes.entry("", nodes.paragraph("", t)) for t in texts))
+    table = nodes.table("", nodes.tgroup("", nodes.thead("", row("part", "chapter")),
+                                         nodes.tbody("", row("I", "1. Data | files"))))
+    assert table_markdown(table, lambda ref: "") == \
+        "| part | chapter |\n|---|---|\n| I | 1. Data \\| files |\n\n"
+
+
+def test_links_go_to_the_site_named_in_the_configuration_or_the_repositorys_pages():
+    from types import SimpleNamespace
+
+    from scratchnet_book.sphinx_notebooks import site_url
+
+    def app(site="", base="", repository="https://github.com/o/book"):
+        return SimpleNamespace(config=SimpleNamespace(
+            scratchnet_site_url=site, html_baseurl=base,
+            html_theme_options={"repository_url": repository}))
+    assert site_url(app()) == "https://o.github.io/book/"
+    assert site_url(app(base="https://docs.example/x")) == "https://docs.example/x/"
+    assert site_url(app(site="https://a/", base="https://b/")) == "https://a/"
+
+
 # --- the finder of MyST leftovers ---------------------------------------------------------------
 
 
