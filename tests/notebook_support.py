@@ -20,6 +20,7 @@ MYST_LINES = {
     "comment": re.compile(r"^%"),
     "block break": re.compile(r"^\+\+\+"),
     "labelled $$": re.compile(r"\$\$\s*\([\w:.-]+\)\s*$"),
+    "substitution": re.compile(r"\{\{\s*[\w.-]+\s*\}\}"),
 }
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

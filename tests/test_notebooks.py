@@ -393,6 +393,7 @@ def test_links_go_to_the_site_named_in_the_configuration_or_the_repositorys_page
     ("(sec-a)=\n# A", "target"),
     ("% hidden\ntext", "comment"),
     ("$$ x $$ (eq-a)", "labelled $$"),
+    ("Version {{ version }} of it", "substitution"),
 ])
 def test_the_leftover_finder_finds_each_kind_of_myst(markdown, kind):
     found = myst_left(markdown)
