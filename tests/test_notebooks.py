@@ -486,13 +486,18 @@ def test_equation_numbers_and_exercise_titles_are_the_pages(built_book):
                              "html.parser")
         nb = notebook(built_book, page)
         markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-        page_numbers = sorted(span.get_text().strip("()") for span in soup.select("span.eqno"))
+        page_numbers = sorted(span.find(string=True).strip().strip("()")
+                              for span in soup.select("span.eqno"))
         assert sorted(re.findall(r"\\tag\{([^}]*)\}", markdown)) == page_numbers, page
-        titles = [re.match(r"(Exercise|Solution to Exercise) [\d.]+", p.get_text(" ", strip=True))
-                  for p in soup.select("div.exercise p.admonition-title, "
-                                       "div.solution p.admonition-title")]
-        for title in filter(None, titles):
-            assert f"**{title[0]}" in markdown, f"{page}: {title[0]} missing from the notebook"
+        bold = [re.sub(r"\s+", " ", b.get_text(" ", strip=True)) for b in
+                BeautifulSoup(markdown_it_html(markdown), "html.parser").find_all("strong")]
+        for title in soup.select("div.exercise p.admonition-title, "
+                                 "div.solution p.admonition-title"):
+            number = re.match(r"(Exercise|Solution to Exercise) [\d.]+",
+                              title.get_text(" ", strip=True))
+            assert number, title
+            assert any(b.startswith(number[0]) for b in bold), \
+                f"{page}: {number[0]} is not a title in the notebook"
 
 
 def test_every_link_of_a_notebook_into_the_site_reaches_a_page_and_anchor(built_book):
