@@ -255,7 +255,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_predict)
 
     add_data_commands(sub)
+    add_plugin_commands(sub)
     return parser
+
+
+def add_plugin_commands(sub) -> None:
+    """Subcommands registered by other installed packages under the entry-point group
+    ``scratchnet.commands`` (``scratchnet grade``, from scratchnet_book): each entry is a function
+    that adds its parser to ``sub``. One that cannot be loaded is left out."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="scratchnet.commands"):
+        try:
+            entry.load()(sub)
+        except ImportError:
+            continue
 
 
 def main(argv: list[str] | None = None) -> int:
