@@ -290,6 +290,14 @@ def student_edition_functions():
     return found
 
 
+def passes(check, fn) -> bool:
+    """Whether ``fn`` passes ``check``; a function that exits (a CLI's parser) does not."""
+    try:
+        return check(fn, quiet=True).passed
+    except SystemExit:
+        return False
+
+
 def takes(fn, n: int) -> bool:
     try:
         inspect.signature(fn).bind(*range(n))
@@ -313,7 +321,7 @@ def test_no_graded_exercise_is_answered_by_the_library_or_the_student_edition(tm
         check = selfcheck.CHECKS[ex.check]
         for name, fn in candidates.items():
             if takes(fn, arity) and name.rsplit(".", 1)[1] != ex.function:
-                assert not check(fn, quiet=True).passed, f"{name} answers {ex.label}"
+                assert not passes(check, fn), f"{name} answers {ex.label}"
         assert check(extract_function(solution_code(ex), ex.function), quiet=True).passed
 
 

@@ -19,6 +19,21 @@ def glorot(H, rng):
             "W2": rng.normal(0, np.sqrt(2 / (H + 10)), (H, 10)), "b2": np.zeros(10)}
 
 
+def glorot_uniform(H, rng):
+    """The graded exercise's answer: U(-a, a), a = sqrt(6 / (fan_in + fan_out)), biases 0."""
+    def weights(fan_in, fan_out):
+        a = np.sqrt(6 / (fan_in + fan_out))
+        return rng.uniform(-a, a, (fan_in, fan_out))
+    return {"W1": weights(784, H), "b1": np.zeros(H), "W2": weights(H, 10), "b2": np.zeros(10)}
+
+
+def plus_or_minus(H, rng):
+    """Right variance 2/(fan_in + fan_out), inside [-a, a], but two values, not uniform."""
+    def weights(fan_in, fan_out):
+        return rng.choice([-1.0, 1.0], (fan_in, fan_out)) * np.sqrt(2 / (fan_in + fan_out))
+    return {"W1": weights(784, H), "b1": np.zeros(H), "W2": weights(H, 10), "b2": np.zeros(10)}
+
+
 def one_over_fan_in(H, rng):
     return {"W1": rng.normal(0, np.sqrt(1 / 784), (784, H)), "b1": np.zeros(H),
             "W2": rng.normal(0, np.sqrt(1 / H), (H, 10)), "b2": np.zeros(10)}
@@ -137,6 +152,17 @@ CASES = {
         (lambda p, c, Y: {k: v for k, v in squared_error_backward(p, c, Y).items()
                           if k != "b1"}, "b1"),
         (lambda p, c, Y: squared_error_backward(p, {**c, "Z1": -c["Z1"]}, Y), "disagrees"),
+    ]),
+    "init_glorot_uniform": (selfcheck.check_init_glorot_uniform, glorot_uniform, [
+        (glorot, "no tails"),
+        (plus_or_minus, "not uniformly distributed"),
+        (lambda H, rng: {k: v * 1.2 for k, v in glorot_uniform(H, rng).items()}, "variance"),
+        (lambda H, rng: {**glorot_uniform(H, rng), "b1": np.full(H, 0.1)}, "biases b1"),
+        (lambda H, rng: glorot_uniform(H, np.random.default_rng(0)), "different seeds"),
+        (lambda H, rng: glorot_uniform(H, np.random.default_rng()), "same seed"),
+        (uniform_with_he_variance, "variance of W1"),
+        (lambda H, rng: {**glorot_uniform(H, rng), "W2": glorot_uniform(H, rng)["W2"].T},
+         "shape"),
     ]),
     "init_he": (selfcheck.check_init_he, model.init_he, [
         (model.init_uniform, "biases b1 should start at 0"),

@@ -42,7 +42,7 @@ from scratchnet.selfcheck.harness import (
 # isort: off
 # In the order of the chapters: importing a module registers its checks in CHECKS.
 from scratchnet.selfcheck.data import check_read_csv
-from scratchnet.selfcheck.architecture import check_init_he
+from scratchnet.selfcheck.architecture import check_init_glorot_uniform, check_init_he
 from scratchnet.selfcheck.forward import check_forward, check_log_softmax, check_relu, check_softmax
 from scratchnet.selfcheck.loss import check_cross_entropy
 from scratchnet.selfcheck.backward import (check_leaky_relu_backward,
@@ -50,16 +50,16 @@ from scratchnet.selfcheck.backward import (check_leaky_relu_backward,
 from scratchnet.selfcheck.gradient_descent import check_gradient_descent_step
 from scratchnet.selfcheck.training import (check_l2_gradient, check_learning_rate,
                                            check_minibatches, check_momentum_step)
-from scratchnet.selfcheck.evaluation import check_confusion_matrix, check_per_class_accuracy
+from scratchnet.selfcheck.evaluation import (check_confusion_matrix, check_per_class_accuracy,
+                                             check_top_k_accuracy)
 # isort: on
 
 __all__ = [
     "CHECKS", "CheckFailed", "CheckResult", "compare_on_random", "gradient_close",
-    "gradient_matches", "registered",
-    "require", "run_checks",
-    "check_read_csv", "check_init_he", "check_relu", "check_softmax", "check_log_softmax",
-    "check_forward", "check_cross_entropy", "check_leaky_relu_backward",
-    "check_squared_error_backward",
-    "check_gradient_descent_step", "check_minibatches", "check_momentum_step", "check_l2_gradient",
-    "check_learning_rate", "check_confusion_matrix", "check_per_class_accuracy",
+    "gradient_matches", "registered", "require", "run_checks",
+    "check_read_csv", "check_init_he", "check_init_glorot_uniform", "check_relu", "check_softmax",
+    "check_log_softmax", "check_forward", "check_cross_entropy", "check_leaky_relu_backward",
+    "check_squared_error_backward", "check_gradient_descent_step", "check_minibatches",
+    "check_momentum_step", "check_l2_gradient", "check_learning_rate", "check_confusion_matrix",
+    "check_per_class_accuracy", "check_top_k_accuracy",
 ]
