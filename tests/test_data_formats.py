@@ -208,7 +208,7 @@ def test_csv_with_784_columns_is_rejected_as_wrong_column_count(tmp_path):
 
 def test_csv_row_with_an_extra_value_is_rejected(tmp_path):
     message = bad_csv(tmp_path, lambda rows: rows[2].append("0"))
-    assert "Expected 785 fields in line 4, saw 786" in message
+    assert "line 4 has 786 values, expected 785" in message
 
 
 def test_csv_row_with_too_few_values_is_rejected_naming_the_line(tmp_path):

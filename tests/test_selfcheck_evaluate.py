@@ -1,7 +1,7 @@
 """The self-checks of the evaluation functions (scratchnet.evaluate: the confusion matrix and the
-per-class accuracy): their cases, and tests particular to them. tests/test_selfcheck.py runs every
-check's cases: the right answer passes, each wrong one fails with a reason that names the broken
-property, a stub is "not implemented yet"."""
+per-class accuracy; the graded top-k accuracy): their cases, and tests particular to them.
+tests/test_selfcheck.py runs every check's cases: the right answer passes, each wrong one fails
+with a reason that names the broken property, a stub is "not implemented yet"."""
 
 from __future__ import annotations
 
@@ -46,6 +46,18 @@ def overall_share(C):
     return np.diag(C) / C.sum()
 
 
+def top_k_accuracy(P, y, k):
+    """The graded exercise's answer (kept in the tests, not the library)."""
+    above = (P > P[np.arange(len(y)), y][:, None]).sum(axis=1)
+    return float(np.mean(above < k))
+
+
+def top_k_by_argsort(P, y, k):
+    """Ties broken by position, not in the true class's favour."""
+    best = np.argsort(-P, axis=1, kind="stable")[:, :k]
+    return float(np.mean((best == y[:, None]).any(axis=1)))
+
+
 # (check, right implementation, [(wrong implementation, words expected in the reason), ...])
 CASES = {
     "confusion_matrix": (selfcheck.check_confusion_matrix, evaluate.confusion_matrix, [
@@ -60,6 +72,16 @@ CASES = {
         (zero_for_absent, "return nan"),
         (lambda C: np.diag(C), "between 0 and 1"),
         (lambda C: (np.diag(C) / C.sum(axis=1))[:-1], "one number per class"),
+    ]),
+    "top_k_accuracy": (selfcheck.check_top_k_accuracy, top_k_accuracy, [
+        (lambda P, y, k: top_k_accuracy(P, y, k - 1), "top-1, -2, -3"),
+        (lambda P, y, k: top_k_accuracy(P, y, k) * len(y), "top-1, -2, -3"),
+        (lambda P, y, k: np.full(len(y), top_k_accuracy(P, y, k)), "one number"),
+        (top_k_by_argsort, "tie at the top"),
+        (lambda P, y, k: top_k_accuracy(P, y, min(k, 2)), "top-1, -2, -3"),
+        (lambda P, y, k: top_k_accuracy(np.sort(P, axis=1), y, k), "top-1, -2, -3"),
+        (lambda P, y, k: float(np.mean((P >= P[np.arange(len(y)), y][:, None]).sum(axis=1) <= k)),
+         "tie at the top"),
     ]),
 }
 

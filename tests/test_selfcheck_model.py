@@ -1,5 +1,6 @@
 """The self-checks of the network's functions (scratchnet.model: He initialisation, ReLU,
-softmax, log-softmax, the forward pass, cross-entropy, ReLU's derivative, the backward pass): their
+softmax, log-softmax, the forward pass, cross-entropy; the graded leaky-ReLU backward rule and
+squared-error backward pass): their
 cases, and tests particular to them. tests/test_selfcheck.py runs every check's cases: the right
 answer passes, each wrong one fails with a reason that names the broken property, a stub is "not
 implemented yet"."""
@@ -16,6 +17,21 @@ from scratchnet import model, selfcheck
 def glorot(H, rng):
     return {"W1": rng.normal(0, np.sqrt(2 / (784 + H)), (784, H)), "b1": np.zeros(H),
             "W2": rng.normal(0, np.sqrt(2 / (H + 10)), (H, 10)), "b2": np.zeros(10)}
+
+
+def glorot_uniform(H, rng):
+    """The graded exercise's answer: U(-a, a), a = sqrt(6 / (fan_in + fan_out)), biases 0."""
+    def weights(fan_in, fan_out):
+        a = np.sqrt(6 / (fan_in + fan_out))
+        return rng.uniform(-a, a, (fan_in, fan_out))
+    return {"W1": weights(784, H), "b1": np.zeros(H), "W2": weights(H, 10), "b2": np.zeros(10)}
+
+
+def plus_or_minus(H, rng):
+    """Right variance 2/(fan_in + fan_out), inside [-a, a], but two values, not uniform."""
+    def weights(fan_in, fan_out):
+        return rng.choice([-1.0, 1.0], (fan_in, fan_out)) * np.sqrt(2 / (fan_in + fan_out))
+    return {"W1": weights(784, H), "b1": np.zeros(H), "W2": weights(H, 10), "b2": np.zeros(10)}
 
 
 def one_over_fan_in(H, rng):
@@ -66,6 +82,24 @@ def changed(grads, name, how):
     return {**grads, name: how(grads[name])}
 
 
+def leaky_relu_backward(dA, Z, slope):
+    """The answer of the graded exercise (kept here, in the tests, not in the library)."""
+    return dA * np.where(Z > 0, 1.0, slope)
+
+
+def squared_error_backward(params, cache, Y, jacobian="full"):
+    """The answer of the graded exercise: the backward pass of (1/2n) sum ||p_i - y_i||^2.
+    Wrong answers: ``jacobian="none"`` forgets the softmax's Jacobian, ``"diagonal"`` keeps only
+    its diagonal p (1 - p)."""
+    X, Z1, A1, P = cache["X"], cache["Z1"], cache["A1"], cache["P"]
+    dP = (P - Y) / len(X)
+    dZ2 = {"full": P * (dP - (dP * P).sum(axis=1, keepdims=True)), "none": dP,
+           "diagonal": P * (1 - P) * dP}[jacobian]
+    dA1 = dZ2 @ params["W2"].T
+    dZ1 = dA1 * (Z1 > 0)
+    return {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=0), "W2": A1.T @ dZ2, "b2": dZ2.sum(axis=0)}
+
+
 # (check, right implementation, [(wrong implementation, words expected in the reason), ...])
 CASES = {
     "relu": (selfcheck.check_relu, model.relu, [
@@ -98,16 +132,37 @@ CASES = {
         (lambda Z, Y: -(Y * model.log_softmax(Z)).sum() / Z.size, "log 10"),
         (lambda Z, Y: model.cross_entropy(1.1 * Z, Y), "differs from the right answer"),
     ]),
-    "relu_backward": (selfcheck.check_relu_backward, model.relu_backward, [
-        (lambda dA, Z: dA, "Z < 0"),
-        (lambda dA, Z: Z * (dA > 0), "mask comes from Z"),
-        (lambda dA, Z: dA * (Z > 0) * 2, "numerical gradient"),
+    "leaky_relu_backward": (selfcheck.check_leaky_relu_backward, leaky_relu_backward, [
+        (lambda dA, Z, s: model.relu_backward(dA, Z), "slope"),
+        (lambda dA, Z, s: dA * np.where(Z > 0, 1.0, 0.01), "slope"),
+        (lambda dA, Z, s: np.where(Z > 0, Z, s * Z), "mask comes from Z"),
+        (lambda dA, Z, s: leaky_relu_backward(Z, dA, s), "mask comes from Z"),
+        (lambda dA, Z, s: dA * np.where(dA > 0, 1.0, s), "mask comes from Z"),
+        (lambda dA, Z, s: np.multiply(dA, np.where(Z > 0, 1.0, s), out=dA), "changed its input"),
+        (lambda dA, Z, s: 2 * leaky_relu_backward(dA, Z, s), "passes unchanged"),
     ]),
-    "backward": (selfcheck.check_backward, model.backward, [
-        (lambda p, c, Y: changed(model.backward(p, c, Y), "b2", lambda g: 2 * g), "db2"),
-        (lambda p, c, Y: changed(model.backward(p, c, Y), "W1", lambda g: g.T), "dW1 has shape"),
-        (lambda p, c, Y: {k: v for k, v in model.backward(p, c, Y).items() if k != "b1"}, "b1"),
-        (lambda p, c, Y: model.backward(p, {**c, "Z1": -c["Z1"]}, Y), "db1 disagrees"),
+    "squared_error_backward": (selfcheck.check_squared_error_backward, squared_error_backward, [
+        (model.backward, "gradients of the cross-entropy"),
+        (lambda p, c, Y: squared_error_backward(p, c, Y, jacobian="none"), "cross-entropy"),
+        (lambda p, c, Y: squared_error_backward(p, c, Y, jacobian="diagonal"), "sum to 0"),
+        (lambda p, c, Y: changed(squared_error_backward(p, c, Y), "W1", lambda g: 2 * g),
+         "dW1 disagrees"),
+        (lambda p, c, Y: changed(squared_error_backward(p, c, Y), "W2", lambda g: g.T),
+         "dW2 has shape"),
+        (lambda p, c, Y: {k: v for k, v in squared_error_backward(p, c, Y).items()
+                          if k != "b1"}, "b1"),
+        (lambda p, c, Y: squared_error_backward(p, {**c, "Z1": -c["Z1"]}, Y), "disagrees"),
+    ]),
+    "init_glorot_uniform": (selfcheck.check_init_glorot_uniform, glorot_uniform, [
+        (glorot, "no tails"),
+        (plus_or_minus, "not uniformly distributed"),
+        (lambda H, rng: {k: v * 1.2 for k, v in glorot_uniform(H, rng).items()}, "variance"),
+        (lambda H, rng: {**glorot_uniform(H, rng), "b1": np.full(H, 0.1)}, "biases b1"),
+        (lambda H, rng: glorot_uniform(H, np.random.default_rng(0)), "different seeds"),
+        (lambda H, rng: glorot_uniform(H, np.random.default_rng()), "same seed"),
+        (uniform_with_he_variance, "variance of W1"),
+        (lambda H, rng: {**glorot_uniform(H, rng), "W2": glorot_uniform(H, rng)["W2"].T},
+         "shape"),
     ]),
     "init_he": (selfcheck.check_init_he, model.init_he, [
         (model.init_uniform, "biases b1 should start at 0"),

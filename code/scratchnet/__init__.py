@@ -5,8 +5,9 @@ plots; each part may import only the parts above it in this list:
 
     errors, files      the one exception type and its one-line messages; atomic file writes
     data/              the datasets: formats (IDX, CSV), download (bounded HTTP), sources (local,
-                       system, mirror), npm, datasets (load), splits (split, scale, SPLIT_SEED),
-                       catalog (data info), preprocess (a picture as an input row)
+                       system, mirror), npm, datasets (load), kaggle (a CSV as a dataset,
+                       submissions), splits (split, scale, SPLIT_SEED), catalog (data info),
+                       preprocess (a picture as an input row)
     model              the network, its loss and gradients
     augment, train     transforms of a batch; the optimisers and the training loop
     fast               the training step again, in place (beside train, never instead of it)
@@ -18,7 +19,8 @@ plots; each part may import only the parts above it in this list:
     budget             the memory a training run needs, and what the machine has
     selfcheck          the exercises' checks
     targets            the accuracy and time targets (no imports)
-    cli, cli_data      the ``scratchnet`` command
+    cli, cli_data      the ``scratchnet`` command (other packages add subcommands through the
+                       entry-point group ``scratchnet.commands``: scratchnet_book's ``grade``)
 
 The book's build tooling (student edition, downloadable notebooks) is a separate package,
 ``scratchnet_book``, which imports this one and is never imported by it.

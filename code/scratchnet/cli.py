@@ -58,14 +58,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     from scratchnet.model import predict_proba
     from scratchnet.train import RECOMMENDED, train, training_rows
 
-    config = RECOMMENDED[args.dataset]
+    say = print if not args.json else (lambda *a, **k: print(*a, **k, file=sys.stderr))
+    if args.csv:
+        dataset, about = data.csv_dataset(args.csv, args.dataset, progress=not args.no_progress)
+        say(f"data: {args.csv}: {about['rows']:,} labelled rows ({about['layout']}), "
+            f"sha256 {about['sha256']}")
+        say(f"      {describe_choice(about)}")
+    else:
+        dataset, about = data.load(args.dataset or "mnist"), {}
+        say(f"data: {dataset.name} from {dataset.source} ({dataset.location})")
+    config = RECOMMENDED[dataset.name]
     overrides = {"hidden": args.hidden, "epochs": args.epochs, "batch_size": args.batch_size,
                  "lr": args.lr, "seed": args.seed, "include_dev": args.include_dev}
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    out = Path(args.out or f"models/{args.dataset}.npz")
+    default_name = Path(args.csv).name.split(".")[0] if args.csv else dataset.name
+    out = Path(args.out or f"models/{default_name}.npz")
     if out.is_dir():
         raise ScratchnetError(f"{out}: is a directory; --out names the model file to write")
-    dataset = data.load(args.dataset)
     n_test = 0 if dataset.test_labels is None else len(dataset.test_labels)
     needed = budget.training_bytes(config, len(dataset.train_labels), n_test)
     available = budget.available_bytes()
@@ -75,8 +84,6 @@ def cmd_train(args: argparse.Namespace) -> int:
                               f"about {budget.gigabytes(needed)} of memory, and "
                               f"{budget.gigabytes(available)} is available")
     splits = data.split(dataset)        # with data.SPLIT_SEED, whatever the training seed
-    say = print if not args.json else (lambda *a, **k: print(*a, **k, file=sys.stderr))
-    say(f"data: {dataset.name} from {dataset.source} ({dataset.location})")
     say(f"      {splits.description}")
     X, y, X_dev, y_dev = training_rows(config, splits)
     if config.include_dev:
@@ -95,7 +102,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     checkpoint.save(out, params, {
         "dataset": {"name": dataset.name, "source": dataset.source, "official": dataset.official,
                     "splits": splits.description, "class_names": list(dataset.class_names),
-                    "trained_on": len(y)},
+                    "trained_on": len(y), **about},
         "config": config.to_dict(), "seed": config.seed,
         "metrics": {f"{k}_accuracy": v for k, v in metrics.items()},
         "train_seconds": history.seconds})
@@ -108,8 +115,21 @@ def cmd_train(args: argparse.Namespace) -> int:
                            "config": config.to_dict(), "train_seconds": history.seconds,
                            "train_accuracy": metrics["train"], "dev_accuracy": metrics["dev"],
                            "test_accuracy": metrics["test"], "n_train": int(len(y)),
-                           "n_test": int(len(splits.test.y)), "model": str(out)}))
+                           "n_test": int(len(splits.test.y)), "model": str(out),
+                           **({"csv": about} if about else {})}))
     return 0
+
+
+def describe_choice(about: dict) -> str:
+    """One line: which dataset's recommended configuration a CSV gets, and why."""
+    from scratchnet.data.kaggle import MNIST_ZERO_SHARE
+
+    share = (f"{about['zero_share']:.1%} of its pixels are 0 (rule: more than "
+             f"{MNIST_ZERO_SHARE:.0%} looks like mnist, else fashion-mnist)")
+    if about["chosen_by"] == "given":
+        return (f"dataset {about['title']} as given (--dataset); by its pixels it looks like "
+                f"{about['looks_like']}: {share}")
+    return f"looks like {about['title']}: {share}; its recommended configuration"
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -164,10 +184,20 @@ def check_evaluate(args: argparse.Namespace) -> str | None:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    """``scratchnet predict``: the class of each picture, with the probabilities."""
+    """``scratchnet predict``: the class of each picture, with the probabilities; or, with
+    ``--csv``, of each row of a Kaggle test file, written as a submission."""
     from scratchnet import checkpoint
-    from scratchnet.data.preprocess import picture_to_row
     from scratchnet.model import predict_proba
+
+    if args.csv:
+        if args.images:
+            raise ScratchnetError("predict: give pictures or --csv CSV, not both")
+        return predict_csv(args)
+    if args.submission:
+        raise ScratchnetError("predict: --submission needs --csv (a Kaggle test file)")
+    if not args.images:
+        raise ScratchnetError("predict: give one or more pictures, or --csv CSV")
+    from scratchnet.data.preprocess import picture_to_row
 
     params, meta = checkpoint.load(args.model)
     names = meta.get("dataset", {}).get("class_names") or [str(k) for k in range(10)]
@@ -185,6 +215,39 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def predict_csv(args: argparse.Namespace) -> int:
+    """``predict MODEL --csv test.csv [--submission FILE]``: Kaggle's ``ImageId,Label`` for every
+    row, to FILE (atomically) or to stdout; a summary on stderr."""
+    import time
+
+    from scratchnet import checkpoint, data
+    from scratchnet.data.kaggle import submission_text, write_submission
+    from scratchnet.model import predict
+
+    params, _ = checkpoint.load(args.model)
+    start = time.perf_counter()
+    images, labels, layout = data.read_csv_rows(args.csv, progress=not args.no_progress)
+    predicted = predict(params, data.scale(images).astype(params["W1"].dtype))
+    seconds = time.perf_counter() - start
+    ignored = "; its label column is ignored" if labels is not None else ""
+    if args.submission:
+        write_submission(args.submission, predicted)
+        where = str(args.submission)
+    else:
+        sys.stdout.write(submission_text(predicted))
+        where = "stdout"
+    summary = {"csv": str(args.csv), "layout": layout, "rows": int(len(predicted)),
+               "seconds": seconds, "submission": where,
+               "counts": np.bincount(predicted, minlength=10).tolist()}
+    if args.json:
+        print(strict_json(summary), file=sys.stderr)
+    else:
+        print(f"predicted {len(predicted):,} rows of {args.csv} ({layout}{ignored}) in "
+              f"{seconds:.2f} s; submission (ImageId,Label, ImageId 1–{len(predicted):,}) "
+              f"written to {where}", file=sys.stderr)
+    return 0
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, except that a usage mistake is one line on stderr (exit 2), like every error."""
 
@@ -198,7 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a network and save it as .npz")
-    t.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
+    t.add_argument("--dataset", choices=("mnist", "fashion-mnist"),
+                   help="the dataset (default mnist); with --csv, what the CSV holds (default: "
+                        "what its pixels look like, scratchnet.data.kaggle.looks_like)")
+    t.add_argument("--csv", help="train on a Kaggle-style CSV (label first, then 784 pixels; "
+                                 "dev and a held-out test are carved from it)")
     t.add_argument("--hidden", type=positive_int, help="hidden units H")
     t.add_argument("--epochs", type=positive_int, help="epochs (iterations for full batch)")
     t.add_argument("--batch-size", type=positive_int)
@@ -209,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--include-dev", action=argparse.BooleanOptionalAction, default=None,
                    help="train on train + dev (the final fit; default: as the dataset's "
                         "recommended configuration says)")
-    t.add_argument("--out", help="where to save the model (default models/DATASET.npz)")
+    t.add_argument("--out", help="where to save the model (default models/DATASET.npz, or "
+                                 "models/NAME.npz for --csv NAME.csv)")
     t.add_argument("--json", action="store_true", help="end with one JSON line of results")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train)
@@ -222,14 +290,34 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_evaluate, check=check_evaluate)
 
-    p = sub.add_parser("predict", help="classify pictures of digits (PNG, JPEG, ...)")
+    p = sub.add_parser("predict", help="classify pictures of digits (PNG, JPEG, ...), or the "
+                                       "rows of a Kaggle test CSV")
     p.add_argument("model")
-    p.add_argument("images", nargs="+")
-    p.add_argument("--json", action="store_true", help="one JSON line per picture")
+    p.add_argument("images", nargs="*", help="pictures")
+    p.add_argument("--csv", help="a Kaggle test CSV (784 pixels a row; a label column is ignored)")
+    p.add_argument("--submission", help="with --csv: write Kaggle's ImageId,Label file here "
+                                        "(default: to stdout)")
+    p.add_argument("--json", action="store_true", help="one JSON line per picture (with --csv: "
+                                                       "the summary as JSON, on stderr)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_predict)
 
     add_data_commands(sub)
+    add_plugin_commands(sub)
     return parser
+
+
+def add_plugin_commands(sub) -> None:
+    """Subcommands registered by other installed packages under the entry-point group
+    ``scratchnet.commands`` (``scratchnet grade``, from scratchnet_book): each entry is a function
+    that adds its parser to ``sub``. One that cannot be loaded is left out."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="scratchnet.commands"):
+        try:
+            entry.load()(sub)
+        except ImportError:
+            continue
 
 
 EXIT_PIPE_CLOSED = 141

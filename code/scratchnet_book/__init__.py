@@ -9,7 +9,9 @@
     sphinx_site        a Sphinx extension: fixes to the theme's HTML that the browser tests found
     pdf                the book as one PDF, printed by Chromium (``make pdf``, ``make pdf-student``)
     browser            where the browser tests' Chromium is
+    grading/           ``scratchnet grade``: the student edition's notebooks graded in limited
+                       processes (instructor tooling; the CLI finds it by its entry point)
 
 It imports ``scratchnet`` (never the reverse) and needs the ``book`` extra (Sphinx, PyYAML,
-nbformat, jupytext).
+nbformat, jupytext; for grading nbclient, ipykernel and psutil).
 """

