@@ -7,12 +7,38 @@ per element (exp included), so the counts are a small lower bound on the real wo
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 import numpy.typing as npt
 
 from scratchnet import N_CLASSES, N_PIXELS
+
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+"""The environment variables that set a BLAS library's thread count, in the order read."""
+
+
+def blas_threads() -> int:
+    """How many threads NumPy's BLAS runs its matrix products with.
+
+    A matrix product split over more threads adds its partial sums in another order, so weights
+    are bit-identical only for the same count. With threadpoolctl installed (the book extra), the
+    largest ``num_threads`` of the BLAS libraries it finds; else the first of
+    :data:`THREAD_VARIABLES` that is set; else the cores this process may use (BLAS's default).
+    """
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threadpool_info = None
+    if threadpool_info is not None:
+        counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+        if counts:
+            return max(counts)
+    for name in THREAD_VARIABLES:
+        if os.environ.get(name, "").strip().isdigit() and int(os.environ[name]) > 0:
+            return int(os.environ[name])
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def matmul_flops(m: int, k: int, n: int) -> int:
