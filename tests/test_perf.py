@@ -51,3 +51,30 @@ def test_max_difference_is_the_largest_gap_over_all_parameters():
     assert perf.max_difference(a, a) == 0.0
     tiny = {"W": a["W"], "b": np.array([0, 0, np.float32(2.0**-24)], dtype=np.float32)}
     assert perf.max_difference(a, tiny) == 2.0**-24          # float32 bits are not rounded away
+
+
+def test_blas_threads_is_what_threadpoolctl_reports():
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert perf.blas_threads() == 1
+
+
+def test_without_threadpoolctl_blas_threads_reads_the_environment(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_threadpoolctl(name, *args, **kwargs):
+        if name == "threadpoolctl":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_threadpoolctl)
+    for name in perf.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert perf.blas_threads() == 3
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "5")              # read first
+    assert perf.blas_threads() == 5
+    for name in perf.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert perf.blas_threads() >= 1

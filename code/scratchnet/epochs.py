@@ -11,6 +11,7 @@ overwritten by the next epoch's, so a reader that keeps them for later keeps a c
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -90,7 +91,7 @@ def early_stopping(epochs: Iterable[tuple[Params, float]], patience: int) -> Par
     best, best_dev, since_best = None, -1.0, 0
     for params, dev in epochs:
         if dev > best_dev:
-            best, best_dev, since_best = {k: v.copy() for k, v in params.items()}, dev, 0
+            best, best_dev, since_best = copy.deepcopy(params), dev, 0
         else:
             since_best += 1
             if since_best >= patience:
