@@ -60,6 +60,18 @@ def test_fast_path_gives_the_readable_paths_weights_bit_for_bit(config):
     assert hb.batch_accuracy == ha.batch_accuracy
 
 
+def test_the_blocked_update_of_a_layer_larger_than_a_block_is_the_readable_one():
+    H = 100                                     # W1 has 78,400 numbers: a block and a part of one
+    assert 784 * H > fast.UPDATE_BLOCK > 784 * H - fast.UPDATE_BLOCK
+    X, y = toy_data(N)
+    p0 = init_he(H, np.random.default_rng(4))
+    config = SETTINGS["cosine-l2"]
+    a, _ = sgd(p0, X, y, config)
+    b, _ = fast.sgd_fast(p0, X, y, config)
+    for k in NAMES:
+        assert np.array_equal(a[k], b[k]), k
+
+
 def test_early_stopping_on_the_fast_path_stops_and_keeps_the_best_epoch():
     X, y = toy_data(N)
     config = SETTINGS["early-stopping"]
