@@ -149,7 +149,9 @@ def momentum_update_into(params: Params, ws: Workspace, eta: float, mu: float, l
 
     Block by block of ``UPDATE_BLOCK`` numbers: each operation reads and writes whole arrays, so
     on a whole W1 (784 H numbers, larger than the cache) each would fetch it from memory again;
-    on a block, all five find it in the cache. Each number sees the same operations either way.
+    on a block, all of them find it in the cache. The sum g + lambda theta goes to a scratch
+    block, so g is read and never written back. Each number sees the readable path's operations,
+    in its order (x + y = y + x exactly), so the weights come out the same bit for bit.
     """
     for name, theta in params.items():
         decay = lam != 0 and name.startswith("W")
@@ -157,10 +159,14 @@ def momentum_update_into(params: Params, ws: Workspace, eta: float, mu: float, l
         for start in range(0, theta.size, UPDATE_BLOCK):
             t, g, v = (a[start:start + UPDATE_BLOCK] for a in flat)
             tmp = ws.block[:len(t)]
-            if decay:
-                g += np.multiply(t, lam, out=tmp)
+            if decay:                                   # tmp = lambda theta + g: g is only read
+                np.multiply(t, lam, out=tmp)
+                tmp += g
+                tmp *= eta
+            else:
+                np.multiply(g, eta, out=tmp)
             v *= mu
-            v -= np.multiply(g, eta, out=tmp)
+            v -= tmp
             t += v
 
 
