@@ -78,3 +78,13 @@ def test_without_threadpoolctl_blas_threads_reads_the_environment(monkeypatch):
     for name in perf.THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     assert perf.blas_threads() >= 1
+
+
+def test_the_matmul_flops_of_a_run_are_its_steps_products_and_its_evaluations():
+    B, H = 128, 256
+    step = 2 * B * 784 * H + 2 * B * H * 10 + 2 * H * B * 10 + 2 * B * 10 * H + 2 * 784 * B * H
+    last = step * 44 // B                                   # 300 = 2 * 128 + 44 rows
+    evaluation = 2 * 1500 * 784 * H + 2 * 1500 * H * 10
+    assert perf.run_matmul_flops(300, 3, B, H, evaluated_rows=1500) == 3 * (
+        2 * step + last + evaluation)
+    assert perf.run_matmul_flops(256, 1, B, H) == 2 * step

@@ -121,6 +121,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                           "config": config.to_dict(), "train_seconds": history.seconds,
                           "train_accuracy": metrics["train"], "dev_accuracy": metrics["dev"],
                           "test_accuracy": metrics["test"], "n_train": int(len(y)),
+                          "n_dev": 0 if y_dev is None else int(len(y_dev)),
                           "n_test": int(len(splits.test.y)), "blas_threads": threads,
                           "model": str(out)}))
     return 0

@@ -115,6 +115,27 @@ def flops_per_epoch(n: int, B: int, H: int, n_in: int = N_PIXELS, n_out: int = N
     return steps + flops_forward(evaluated_rows, H, n_in, n_out)
 
 
+def run_matmul_flops(n: int, epochs: int, B: int, H: int, evaluated_rows: int = 0,
+                     n_in: int = N_PIXELS, n_out: int = N_CLASSES) -> int:
+    """FLOPs of the matrix products alone of ``epochs`` epochs of ``sgd`` on n rows in batches of
+    B, 784-H-10: per step the three forward and backward products of X and W1 and the small ones
+    of W2 (``flops_breakdown``'s ``forward_matmul`` + ``backward_matmul``), the last step of each
+    epoch on n mod B rows; and per epoch the two products of a forward pass over
+    ``evaluated_rows`` rows (the training sample and the dev rows the history measures).
+
+    Divided by the measured matmul peak, it is the least time the run could take: every FLOP of
+    it at the speed of the best large product.
+    """
+    def products(rows):
+        parts = flops_breakdown(rows, H, n_in, n_out)
+        return parts["forward_matmul"] + parts["backward_matmul"]
+
+    full, rest = divmod(n, B)
+    per_epoch = full * products(B) + (products(rest) if rest else 0)
+    per_epoch += matmul_flops(evaluated_rows, n_in, H) + matmul_flops(evaluated_rows, H, n_out)
+    return epochs * per_epoch
+
+
 def matmul_intensity(m: int, k: int, n: int, itemsize: int = 4) -> float:
     """Arithmetic intensity of (m, k) @ (k, n) that reads both operands and writes the result once:
     I = 2 m k n / (itemsize (m k + k n + m n)) FLOP per byte (4 bytes a float32 number)."""
