@@ -5,7 +5,7 @@
 Each run trains ``fast.train`` (what ``scratchnet train`` runs) from ``RECOMMENDED[DATASET]`` with
 the fields given by ``--set`` changed, and appends one JSON line to
 ``benchmarks/results/configs.jsonl``: the configuration, the dev accuracy of each fold and their
-mean, the dev accuracy every tenth epoch, the training time and the load of the machine. The test
+mean, the dev accuracy after every epoch, the training time and the load of the machine. The test
 split is never used here.
 
 Folds:
@@ -29,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from scratchnet import data, fast, perf
 from scratchnet.cli import config_setting
@@ -56,6 +57,47 @@ def folds(dataset: str, kind: str):
     return out
 
 
+def records(dataset: str, folds: str | None = None, path: Path = RESULTS) -> list[dict]:
+    """The recorded candidates of ``dataset`` (scored on ``folds``: "cv", "split", or any), in the
+    order they were run; a candidate run again (same name) counts with its latest record."""
+    if not path.is_file():
+        return []
+    latest = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            record = json.loads(line)
+            if record["dataset"] == dataset and folds in (None, record["folds"]):
+                latest.pop(record["name"], None)
+                latest[record["name"]] = record
+    return list(latest.values())
+
+
+def results_table(dataset: str, folds: str | None = None, path: Path = RESULTS) -> pd.DataFrame:
+    """One row per candidate, best mean dev accuracy first: the fields it sets (``--set``), its
+    mean dev accuracy, the dev rows that mean is over, and its training seconds per fold."""
+    rows = {r["name"]: {"fields set": ", ".join(f"{k}={v}" for k, v in r["changed"].items()),
+                        "dev accuracy": r["dev_mean"], "dev rows": r["dev_rows"],
+                        "seconds": " / ".join(f"{t:.0f}" for t in r["seconds"])}
+            for r in records(dataset, folds, path)}
+    table = pd.DataFrame.from_dict(rows, orient="index",
+                                   columns=["fields set", "dev accuracy", "dev rows", "seconds"])
+    return table.sort_values("dev accuracy", ascending=False, kind="stable")
+
+
+def chosen(dataset: str, folds: str | None = None, path: Path = RESULTS) -> dict | None:
+    """The latest record whose configuration is ``RECOMMENDED[dataset]`` (its final fit aside), or
+    None when the recommended configuration was never scored."""
+    target = {**RECOMMENDED[dataset].to_dict(), "include_dev": False}
+    found = [r for r in records(dataset, folds, path) if r["config"] == target]
+    return found[-1] if found else None
+
+
+def rank_of(table: pd.DataFrame, name: str) -> int:
+    """The place (1 = best) of candidate ``name`` in a :func:`results_table`; candidates with a
+    higher dev accuracy come first, so ties share the best place of their group."""
+    return 1 + int((table["dev accuracy"] > table.loc[name, "dev accuracy"]).sum())
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", choices=tuple(RECOMMENDED))
@@ -72,9 +114,7 @@ def main(argv=None) -> None:
         X, y, X_dev, y_dev = runs[k]
         params, history = fast.train(config, X, y, X_dev, y_dev)
         devs.append(fast.accuracy_fast(params, X_dev.astype(config.dtype), y_dev))
-        curves.append([[e, round(a, 5)] for e, a in zip(history.step, history.dev_accuracy,
-                                                          strict=True)
-                       if e % 10 == 0 or e == history.step[-1]])
+        curves.append([round(a, 5) for a in history.dev_accuracy])
         seconds.append(history.seconds)
         print(f"{args.name} fold {k}: dev {devs[-1]:.4f} in {seconds[-1]:.0f} s", flush=True)
     record = {"dataset": args.dataset, "name": args.name, "folds": args.folds,
