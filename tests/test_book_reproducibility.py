@@ -54,3 +54,9 @@ def test_the_build_verified_the_thread_rule_it_states(built_book):
     assert glued["repro_threads_in_use"][0] == 1
     assert glued["repro_thread_difference"] >= 0
     assert int(glued["repro_thread_rows"].replace(",", "")) > 0
+
+
+def test_the_seeds_table_records_the_blas_thread_count_of_the_build(built_book):
+    from scratchnet.perf import blas_threads
+    threads = glue_values(PAGE)["repro_blas_threads"]
+    assert isinstance(threads, int) and threads == blas_threads() >= 1

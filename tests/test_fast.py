@@ -39,7 +39,7 @@ AUGMENTED = {
                                 max_degrees=5.0, max_scale=0.05, max_shift=1.0, flip=True,
                                 seed=7),
 }
-PIXEL_TOLERANCE = 1e-5
+PIXEL_TOLERANCE = fast.DISTORTION_TOLERANCE
 """The float32 distortions of the fast path and the readable float64 ones differ by at most this
 much per pixel (pixels are in [0, 1]): rounding, not a different map."""
 WEIGHT_TOLERANCE = 1e-4

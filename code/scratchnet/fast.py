@@ -282,6 +282,12 @@ PAD = SIDE + 3
 after, so that every neighbour of a point clipped to [-1, 28] is inside."""
 
 
+DISTORTION_TOLERANCE = 1e-5
+"""How far (per pixel, pixels in [0, 1]) the float32 distortions of :func:`distort_fast` may be
+from the readable float64 ones: rounding of the coordinates, not a different map
+(``tests/test_fast.py`` checks it)."""
+
+
 def sample_points_fast(theta: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """``augment.affine_sample_points`` in float32: p_s = A^{-1}(p - p0 - t) + p0, (n, 2, 784)."""
     rows, cols = (np.indices((SIDE, SIDE)).reshape(2, -1) - CENTRE).astype(np.float32)
