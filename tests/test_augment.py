@@ -125,3 +125,15 @@ def test_random_elastic_is_seeded_bends_the_ink_and_keeps_most_of_it(digits):
     assert np.all((ratio > 0.4) & (ratio < 1.8)) and 0.8 < ratio.mean() < 1.2
     affine_only = random_elastic(digits, np.random.default_rng(3), alpha=0.0)
     assert np.abs(a - affine_only).max() > 0.1                      # the field moved strokes
+
+
+def test_the_configs_default_ranges_are_random_affines():
+    """``augment=True`` with the other fields left alone draws what ``random_affine`` draws."""
+    import inspect
+
+    from scratchnet.train import TrainConfig
+    defaults = inspect.signature(random_affine).parameters
+    config = TrainConfig(augment=True)
+    assert config.elastic == 0
+    for name in ("max_degrees", "max_scale", "max_shift"):
+        assert getattr(config, name) == defaults[name].default, name
