@@ -92,6 +92,18 @@ def chosen(dataset: str, folds: str | None = None, path: Path = RESULTS) -> dict
     return found[-1] if found else None
 
 
+def differing_in(dataset: str, record: dict, field: str, folds: str | None = None,
+                 path: Path = RESULTS) -> dict | None:
+    """The latest other record whose configuration differs from ``record``'s in ``field`` alone,
+    or None: the like-with-like comparison for that one choice."""
+    def rest(r):
+        return {k: v for k, v in r["config"].items() if k != field}
+
+    found = [r for r in records(dataset, folds, path)
+             if r["config"][field] != record["config"][field] and rest(r) == rest(record)]
+    return found[-1] if found else None
+
+
 def rank_of(table: pd.DataFrame, name: str) -> int:
     """The place (1 = best) of candidate ``name`` in a :func:`results_table`; candidates with a
     higher dev accuracy come first, so ties share the best place of their group."""

@@ -81,6 +81,19 @@ def test_the_chosen_record_is_the_recommended_configuration_and_its_rank(results
     assert choose_config.chosen("fashion-mnist", path=results) is None
 
 
+def test_the_record_differing_in_one_field_alone_is_found(results, tmp_path):
+    chosen = choose_config.chosen("mnist", folds="cv", path=results)
+    assert choose_config.differing_in("mnist", chosen, "flip", folds="cv", path=results) is None
+    flipped = replace(RECOMMENDED["mnist"], include_dev=False, flip=True)
+    two_fields = replace(flipped, epochs=3)
+    path = tmp_path / "more.jsonl"
+    path.write_text(results.read_text() + json.dumps(record("f", 0.5, flipped)) + "\n"
+                    + json.dumps(record("g", 0.6, two_fields)) + "\n")
+    chosen = choose_config.chosen("mnist", folds="cv", path=path)
+    assert choose_config.differing_in("mnist", chosen, "flip", folds="cv", path=path)["name"] == "f"
+    assert choose_config.differing_in("mnist", chosen, "epochs", folds="cv", path=path) is None
+
+
 def test_no_results_file_is_an_empty_record(tmp_path):
     assert choose_config.records("mnist", path=tmp_path / "none.jsonl") == []
     assert choose_config.results_table("mnist", path=tmp_path / "none.jsonl").empty
