@@ -50,7 +50,8 @@ bench:
 	$(BIN)/python -m pip install --quiet -r requirements-bench.lock
 	$(BIN)/python benchmarks/bench_torch.py
 
-# The accuracy and time targets, checked with `scratchnet train`'s defaults (about 2 minutes).
+# The accuracy, time and matmul-bound targets (scratchnet.targets), checked with `scratchnet train`'s
+# defaults between matmul-peak measurements (about 3 minutes on a quiet machine).
 targets:
 	$(SETUP) book
 	$(BIN)/python benchmarks/check_targets.py

@@ -9,8 +9,10 @@ library's cached runs; class names come from ``scratchnet.data``. The chapter's 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,9 +27,14 @@ from page_checks import (
 )
 from page_code import page_function
 
-from scratchnet import checkpoint, cli, data, evaluate, model, runs, train
+from scratchnet import checkpoint, cli, data, evaluate, fast, model, runs, train
 from scratchnet.targets import TARGETS
 from scratchnet.train import RECOMMENDED, TrainConfig
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "choose_config.py"
+spec = importlib.util.spec_from_file_location("choose_config", SCRIPT)
+choose_config = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(choose_config)
 
 TARGET = TARGETS["fashion-mnist"]["test_accuracy"]   # on the official Fashion-MNIST test set
 PAGE = "fashion"
@@ -101,26 +108,28 @@ def test_class_sizes_are_stated_as_the_counts_are(values, splits):
     assert values["fashion_per_class"] == count_range(np.bincount(splits.train.y, minlength=10))
 
 
-def test_the_dev_run_is_the_recommended_configuration_on_the_training_images(values, splits):
+def test_the_dev_run_is_the_recorded_run_of_the_recommended_configuration(values, splits):
     config = RECOMMENDED["fashion-mnist"]
     assert number(values["fashion_n_train"]) == len(splits.train.y)
     assert values["fashion_hidden"] == config.hidden and values["fashion_epochs"] == config.epochs
     H = config.hidden
     assert number(values["fashion_n_params"]) == 784 * H + H + H * 10 + 10
-    assert number(values["fashion_dev_run_seconds"]) > 0
-    train_acc = percent(values["fashion_dev_run_train_acc"])
-    dev_acc = percent(values["fashion_dev_acc"])
-    assert train_acc >= dev_acc - 0.01                   # no sign of training on dev
+    chosen = choose_config.chosen("fashion-mnist", folds="split")
+    assert chosen is not None and values["fashion_chosen_name"] == chosen["name"]
+    assert values["fashion_dev_acc"] == f"{chosen['dev_mean']:.2%}"
+    assert number(values["fashion_dev_run_seconds"]) == round(chosen["seconds"][0])
+    assert values["fashion_flip_state"] == ("on" if config.flip else "off")
 
 
-def test_the_dev_comparison_is_computed_on_dev_with_the_cached_runs(values, splits):
-    """The variant with the flip, from the run cache, scores on dev what the page says; the
-    differences are in points, measured in standard errors, and judged by the two-SE rule."""
-    config = dataclasses.replace(RECOMMENDED["fashion-mnist"], include_dev=False, flip=True)
-    flipped, _ = runs.train_or_load(config, splits)
-    flip_acc = evaluate.accuracy(splits.dev.y, model.predict(flipped, splits.dev.X))
+def test_the_dev_comparison_is_computed_from_the_record(values, splits):
+    """The candidate differing in the flip alone scored on dev what the page says; the differences
+    are in points, measured in standard errors, and judged by the two-SE rule."""
+    chosen = choose_config.chosen("fashion-mnist", folds="split")
+    flipped = choose_config.differing_in("fashion-mnist", chosen, "flip", folds="split")
+    assert flipped is not None, "the flip is compared like with like"
+    flip_acc = flipped["dev_mean"]
     assert values["fashion_flip_dev_acc"] == f"{flip_acc:.2%}"
-    base = percent(values["fashion_dev_acc"])
+    base = chosen["dev_mean"]
     se = 100 * (base * (1 - base) / len(splits.dev.y)) ** 0.5
     assert number(values["fashion_dev_se"]) == pytest.approx(se, abs=0.01)
     diff = number(values["fashion_flip_diff"])
@@ -128,7 +137,9 @@ def test_the_dev_comparison_is_computed_on_dev_with_the_cached_runs(values, spli
     assert number(values["fashion_flip_diff_se"]) == pytest.approx(abs(diff) / se, abs=0.02)
     if abs(abs(diff) / se - 2) > 0.05:                 # away from the edge, where rounding decides
         assert values["fashion_flip_verdict"] == ("within" if abs(diff) < 2 * se else "beyond")
-    assert values["fashion_best_choice"] in {"recommended", "flip on", "256 hidden units"}
+    table = choose_config.results_table("fashion-mnist", folds="split")
+    assert values["fashion_best_choice"] == table["dev accuracy"].idxmax()
+    assert values["fashion_n_tried"] == len(table)
     assert number(values["fashion_choices_max_se"]) >= number(values["fashion_flip_diff_se"])
 
 
@@ -152,15 +163,10 @@ def test_the_final_fit_is_judged_against_the_target_with_its_standard_error(valu
         assert values["fashion_target_noise"] == ("within" if abs(margin) < 2 * se else "beyond")
 
 
-def test_the_dev_run_comparison_on_test_is_computed(values):
-    final_test = values["fashion_test_acc_value"]
-    gain = number(values["fashion_final_gain"])
-    assert gain == pytest.approx(100 * (final_test - percent(values["fashion_dev_run_test_acc"])),
-                                 abs=0.011)
-    se = number(values["fashion_test_se"])
-    assert number(values["fashion_final_gain_se"]) == pytest.approx(abs(gain) / se, abs=0.05)
-    if abs(abs(gain) - 2 * se) > 0.02:
-        assert values["fashion_final_gain_noise"] == ("within" if abs(gain) < 2 * se else "beyond")
+def test_the_final_fit_is_compared_with_the_dev_estimate_in_points(values):
+    chosen = choose_config.chosen("fashion-mnist", folds="split")
+    gap = 100 * (values["fashion_test_acc_value"] - chosen["dev_mean"])
+    assert number(values["fashion_final_vs_dev"]) == pytest.approx(gap, abs=0.006)
 
 
 def test_the_confused_pairs_are_class_names_in_decreasing_order(values):
@@ -248,15 +254,15 @@ def _tiny_dataset(name):
 
 @pytest.fixture
 def cli_training(monkeypatch) -> dict:
-    """``scratchnet train`` on the tiny stand-in, with ``train.train`` replaced by a stub that
+    """``scratchnet train`` on the tiny stand-in, with ``fast.train`` replaced by a stub that
     records what it was given (config, number of training rows, dev rows), and nothing saved."""
     seen = {}
 
-    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
+    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False, train_eval_rows=None):
         seen.update(config=config, n=len(y), X_dev=X_dev)
         return train.init_params(config), train.History(seconds=0.0)
 
-    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(fast, "train", fake_train)
     monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
     monkeypatch.setattr(data, "load", _tiny_dataset)
     return seen
@@ -264,7 +270,7 @@ def cli_training(monkeypatch) -> dict:
 
 def test_cli_trains_fashion_with_the_recommended_config(cli_training):
     """``scratchnet train --dataset fashion-mnist`` passes RECOMMENDED["fashion-mnist"] to
-    ``train.train`` unchanged, on the rows its ``include_dev`` asks for."""
+    ``fast.train`` unchanged, on the rows its ``include_dev`` asks for."""
     assert cli.main(["train", "--dataset", "fashion-mnist", "--no-progress", "--out",
                      "/dev/null"]) == 0
     assert cli_training["config"] == RECOMMENDED["fashion-mnist"]

@@ -64,3 +64,9 @@ def test_the_fingerprints_are_those_of_the_library_lock_and_data_the_build_used(
     assert values["repro_fingerprint_library"] == execution_key.library_fingerprint(library)
     assert values["repro_fingerprint_lock"] == execution_key.lock_fingerprint()
     assert values["repro_fingerprint_data"] == execution_key.data_fingerprint()
+
+
+def test_the_seeds_table_records_the_blas_thread_count_of_the_build(built_book):
+    from scratchnet.perf import blas_threads
+    threads = glue_values(PAGE)["repro_blas_threads"]
+    assert isinstance(threads, int) and threads == blas_threads() >= 1

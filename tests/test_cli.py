@@ -8,6 +8,7 @@ the held-out split, and asked about a PNG of a digit. Bad arguments end in one l
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import pytest
 from PIL import Image
 from quick_model import mnist_splits
 
-from scratchnet import __version__, checkpoint, cli, data, train
+from scratchnet import __version__, checkpoint, cli, data, fast, train
 from scratchnet.checkpoint import load
 from scratchnet.data.preprocess import picture_to_row
 from scratchnet.model import predict, predict_proba
@@ -86,6 +87,7 @@ def test_the_trained_model_file_loads_and_records_its_run(trained):
     assert meta["architecture"]["layers"] == [784, 32, 10]
     assert meta["metrics"]["test_accuracy"] == result["test_accuracy"]
     assert meta["version"] == __version__
+    assert meta["blas_threads"] == result["blas_threads"] >= 1
     # the model is the one that scored: its accuracy on the held-out split is the reported one
     test = mnist_splits().test
     assert np.mean(predict(params, test.X) == test.y) == result["test_accuracy"]
@@ -148,6 +150,9 @@ def test_version_prints_the_package_version(tmp_path):
     (["train", "--lr", "nan"], ["--lr"]),
     (["train", "--seed", "-3"], ["--seed"]),
     (["train", "--dataset", "cifar"], ["cifar"]),
+    (["train", "--set", "nonsense=1"], ["--set", "nonsense"]),
+    (["train", "--set", "flip=maybe"], ["--set", "flip"]),
+    (["train", "--set", "epochs"], ["--set", "FIELD=VALUE"]),
     (["evaluate"], ["model"]),
     (["frobnicate"], ["frobnicate"]),
 ])
@@ -156,6 +161,44 @@ def test_a_bad_argument_is_one_line_without_traceback(tmp_path, args, words):
     assert_one_line_error(r, *words)
     assert r.returncode == 2
     assert list(tmp_path.iterdir()) == []                          # nothing trained or written
+
+
+def test_a_config_value_out_of_range_is_one_line_naming_the_field(tmp_path):
+    r = scratchnet("train", "--set", "max_scale=1.5", cwd=tmp_path)
+    assert_one_line_error(r, "max_scale")
+    assert r.returncode == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_the_model_file_records_the_blas_thread_count_it_was_trained_with(tmp_path):
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "scratchnet", "train", "--epochs", "1", "--hidden",
+                        "8", "--json", "--no-progress", "--out", "m.npz"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    _, meta = load(tmp_path / "m.npz")
+    assert meta["blas_threads"] == 1 == json.loads(r.stdout.splitlines()[-1])["blas_threads"]
+
+
+def test_set_changes_any_field_of_the_recommended_configuration(monkeypatch):
+    seen = []
+
+    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False, train_eval_rows=None):
+        seen.append((config, train_eval_rows))
+        return train.init_params(config), train.History(seconds=0.0)
+
+    monkeypatch.setattr(fast, "train", fake_train)
+    monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
+    assert cli.main(["train", "--epochs", "1", "--no-progress", "--out", "/dev/null",
+                     "--set", "schedule=constant", "--set", "augment=false", "--set",
+                     "patience=2", "--set", "elastic=3.5"]) == 0
+    assert cli.main(["train", "--epochs", "1", "--no-progress", "--out", "/dev/null",
+                     "--full-train-accuracy"]) == 0
+    (config, rows), (default, all_rows) = seen
+    changed = {k for k, v in config.to_dict().items() if v != getattr(default, k)}
+    assert changed == {"schedule", "augment", "patience", "elastic"}
+    assert (config.schedule, config.augment, config.patience, config.elastic) == (
+        "constant", False, 2, 3.5)
+    assert rows == train.TRAIN_SAMPLE_ROWS and all_rows is None
 
 
 def test_a_missing_model_is_one_line_naming_it(tmp_path):
@@ -201,11 +244,11 @@ def test_the_training_seed_changes_the_weights_not_the_split(monkeypatch):
     ``data.SPLIT_SEED``, so runs with different seeds are measured on the same dev digits."""
     seen = []
 
-    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False):
+    def fake_train(config, X, y, X_dev=None, y_dev=None, progress=False, train_eval_rows=None):
         seen.append((config.seed, X_dev))
         return train.init_params(config), train.History(seconds=0.0)
 
-    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(fast, "train", fake_train)
     monkeypatch.setattr(checkpoint, "save", lambda *a, **k: None)
     for seed in ("0", "3"):
         assert cli.main(["train", "--seed", seed, "--epochs", "1", "--no-progress",

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from quick_model import mnist_splits, toy_data
 
-from scratchnet import fast, perf
+from scratchnet import augment, fast, perf
+from scratchnet import train as train_module
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import forward, init_he, init_uniform
-from scratchnet.train import TrainConfig, sgd
+from scratchnet.train import TRAIN_SAMPLE_ROWS, TrainConfig, augmentation, sgd
 
 NAMES = ("W1", "b1", "W2", "b2")
 N = 300                         # rows of toy data: not a multiple of any batch size used here
@@ -26,10 +27,23 @@ SETTINGS = {
                               schedule="step", seed=7),
     "constant-b128": TrainConfig(epochs=2, batch_size=128, lr=0.05, momentum=0.9, l2=1e-3,
                                  schedule="constant", seed=7),
-    "augment": TrainConfig(epochs=2, batch_size=64, lr=0.05, l2=1e-4, augment=True, seed=7),
     "flip": TrainConfig(epochs=2, batch_size=50, lr=0.05, flip=True, seed=7),
-    "augment+flip": TrainConfig(epochs=1, batch_size=64, lr=0.05, augment=True, flip=True, seed=7),
+    "adam": TrainConfig(optimizer="adam", epochs=2, batch_size=32, lr=1e-3, l2=1e-4, seed=7),
+    "adam-no-l2": TrainConfig(optimizer="adam", epochs=1, batch_size=64, lr=3e-3, seed=7),
+    "early-stopping": TrainConfig(epochs=8, batch_size=32, lr=0.2, schedule="constant",
+                                  patience=1, seed=7),
 }
+AUGMENTED = {
+    "affine": TrainConfig(epochs=2, batch_size=64, lr=0.05, l2=1e-4, augment=True, seed=7),
+    "elastic+flip": TrainConfig(epochs=2, batch_size=64, lr=0.05, augment=True, elastic=34.0,
+                                max_degrees=5.0, max_scale=0.05, max_shift=1.0, flip=True,
+                                seed=7),
+}
+PIXEL_TOLERANCE = fast.DISTORTION_TOLERANCE
+"""The float32 distortions of the fast path and the readable float64 ones differ by at most this
+much per pixel (pixels are in [0, 1]): rounding, not a different map."""
+WEIGHT_TOLERANCE = 1e-4
+"""Two epochs trained on those slightly different pixels end this close (a weight is ~0.05)."""
 
 
 @pytest.mark.parametrize("config", SETTINGS.values(), ids=SETTINGS)
@@ -43,20 +57,98 @@ def test_fast_path_gives_the_readable_paths_weights_bit_for_bit(config):
     assert hb.learning_rate == ha.learning_rate and hb.step == ha.step
     assert np.allclose(hb.loss, ha.loss, rtol=1e-5)
     assert hb.train_accuracy == ha.train_accuracy and hb.dev_accuracy == ha.dev_accuracy
+    assert hb.batch_accuracy == ha.batch_accuracy
+
+
+def test_the_blocked_update_of_a_layer_larger_than_a_block_is_the_readable_one():
+    H = 100                                     # W1 has 78,400 numbers: a block and a part of one
+    assert 784 * H > fast.UPDATE_BLOCK > 784 * H - fast.UPDATE_BLOCK
+    X, y = toy_data(N)
+    p0 = init_he(H, np.random.default_rng(4))
+    config = SETTINGS["cosine-l2"]
+    a, _ = sgd(p0, X, y, config)
+    b, _ = fast.sgd_fast(p0, X, y, config)
+    for k in NAMES:
+        assert np.array_equal(a[k], b[k]), k
+
+
+def test_early_stopping_on_the_fast_path_stops_and_keeps_the_best_epoch():
+    X, y = toy_data(N)
+    config = SETTINGS["early-stopping"]
+    p0 = init_he(32, np.random.default_rng(1))
+    best, history = fast.sgd_fast(p0, X, y, config, X[:50], y[:50])
+    assert history.step[-1] < config.epochs, "the run should stop early"
+    e_hat = history.step[int(np.argmax(history.dev_accuracy))]
+    assert e_hat < history.step[-1]                    # the last epoch is not the one returned
+    short, _ = fast.sgd_fast(p0, X, y, replace(config, epochs=e_hat, patience=None),
+                             X[:50], y[:50])
+    for k in NAMES:
+        assert np.array_equal(best[k], short[k]), k
+
+
+@pytest.mark.parametrize("config", AUGMENTED.values(), ids=AUGMENTED)
+def test_with_the_readable_transform_the_fast_step_gives_the_readable_weights(config):
+    X, y = toy_data(N)
+    p0 = init_he(32, np.random.default_rng(1))
+    a, ha = sgd(p0, X, y, config, X[:50], y[:50])
+    b, hb = sgd({k: v.copy() for k, v in p0.items()}, X, y, config, X[:50], y[:50],
+                optimizer=fast.momentum_fast(config), transform=augmentation(config),
+                accuracy=fast.accuracy_fast)
+    for k in NAMES:
+        assert np.array_equal(a[k], b[k]), k
+    assert ha.dev_accuracy == hb.dev_accuracy
+
+
+@pytest.mark.parametrize("config", AUGMENTED.values(), ids=AUGMENTED)
+def test_the_fast_distortions_are_the_readable_ones_up_to_rounding(config):
+    X, _ = toy_data(200)
+    readable = augmentation(config)(X, np.random.default_rng(11))
+    quick = fast.augmentation_fast(config)(X, np.random.default_rng(11))
+    assert quick.dtype == readable.dtype == X.dtype and quick.shape == X.shape
+    assert np.abs(quick - readable).max() <= PIXEL_TOLERANCE
+    assert np.abs(readable - X).max() > 0.1          # the maps did move the ink
+    other = fast.augmentation_fast(config)(X, np.random.default_rng(12))
+    assert np.abs(other - readable).max() > 100 * PIXEL_TOLERANCE
+
+
+@pytest.mark.parametrize("config", AUGMENTED.values(), ids=AUGMENTED)
+def test_augmented_training_on_the_fast_path_stays_within_a_bound_of_the_readable(config):
+    X, y = toy_data(N)
+    p0 = init_he(32, np.random.default_rng(1))
+    a, _ = sgd(p0, X, y, config)
+    b, _ = fast.sgd_fast(p0, X, y, config)
+    assert 0 < perf.max_difference(a, b) <= WEIGHT_TOLERANCE
 
 
 @pytest.mark.parametrize("train", [sgd, fast.sgd_fast], ids=["sgd", "sgd_fast"])
 def test_train_eval_rows_measures_the_first_rows_and_leaves_the_weights_alone(train):
-    X, y = toy_data(N)
-    p0 = init_he(32, np.random.default_rng(1))
-    config = replace(SETTINGS["cosine-l2"], epochs=2)
-    full, h_full = train(p0, X, y, config)
+    n = TRAIN_SAMPLE_ROWS + 200
+    X, y = toy_data(n)
+    p0 = init_he(16, np.random.default_rng(1))
+    config = replace(SETTINGS["cosine-l2"], epochs=2, batch_size=128)
+    full, h_full = train(p0, X, y, config, train_eval_rows=None)
+    sample, h_sample = train(p0, X, y, config)
     part, h_part = train(p0, X, y, config, train_eval_rows=40)
     for k in NAMES:
-        assert np.array_equal(full[k], part[k]), k
+        assert np.array_equal(full[k], part[k]) and np.array_equal(full[k], sample[k]), k
     assert h_full.train_accuracy[-1] == accuracy_of(full, X, y)
+    assert h_sample.train_accuracy[-1] == accuracy_of(full, X[:TRAIN_SAMPLE_ROWS],
+                                                      y[:TRAIN_SAMPLE_ROWS])
     assert h_part.train_accuracy[-1] == accuracy_of(full, X[:40], y[:40])
     assert h_part.loss == h_full.loss
+
+
+def test_the_batch_accuracy_counts_each_batch_before_its_step():
+    """One full batch without momentum: the epoch's batch accuracy is the accuracy of the initial
+    weights on all rows, and the next epoch's that of the weights after one step."""
+    X, y = toy_data(N)
+    config = TrainConfig(epochs=2, batch_size=N, lr=0.5, momentum=0.0, schedule="constant")
+    p0 = init_he(16, np.random.default_rng(3))
+    for run in (sgd, fast.sgd_fast):
+        _, history = run(p0, X, y, config, train_eval_rows=None)
+        assert history.batch_accuracy[0] == accuracy_of(p0, X, y)
+        assert history.batch_accuracy[1] == history.train_accuracy[0]
+        assert history.batch_accuracy[1] != history.batch_accuracy[0]
 
 
 def test_fast_path_matches_in_float64_too():
@@ -94,27 +186,44 @@ def test_fast_path_is_deterministic_and_the_seed_fixes_the_order():
     assert not np.array_equal(a["W1"], c["W1"])
 
 
-@pytest.mark.parametrize("config, what", [
-    (TrainConfig(optimizer="adam", lr=1e-3), "'momentum' only"),
-    (TrainConfig(patience=2), "early stopping"),
-])
-def test_fast_path_refuses_what_it_has_no_step_for(config, what):
+def test_the_fast_path_has_a_step_for_every_optimiser_but_the_full_batch_one():
+    assert set(fast.FAST_OPTIMIZERS) == set(train_module.OPTIMIZERS)
     X, y = toy_data(40)
-    with pytest.raises(ValueError, match=what):
-        fast.sgd_fast(init_he(8, np.random.default_rng(0)), X, y, config, X, y)
+    with pytest.raises(ValueError, match="gradient_descent"):
+        fast.sgd_fast(init_he(8, np.random.default_rng(0)), X, y,
+                      replace(train_module.SEED_CONFIG, epochs=2), X, y)
 
 
 def test_the_fast_step_plugs_into_the_readable_loop():
-    """sgd_fast is train.sgd with two parts replaced: the step and the accuracy function."""
+    """sgd_fast is train.sgd with three parts replaced: the step, the transform, the accuracy."""
     X, y = toy_data(N)
-    config = SETTINGS["augment"]
+    config = AUGMENTED["elastic+flip"]
     p0 = init_he(16, np.random.default_rng(2))
     a, ha = fast.sgd_fast(p0, X, y, config, X[:50], y[:50])
     b, hb = sgd({k: v.copy() for k, v in p0.items()}, X, y, config, X[:50], y[:50],
-                optimizer=fast.momentum_fast(config), accuracy=fast.accuracy_fast)
+                optimizer=fast.momentum_fast(config), transform=fast.augmentation_fast(config),
+                accuracy=fast.accuracy_fast)
     for k in NAMES:
         assert np.array_equal(a[k], b[k]), k
     assert ha.loss == hb.loss and ha.dev_accuracy == hb.dev_accuracy
+
+
+@pytest.mark.parametrize("config", [SETTINGS["cosine-l2"], SETTINGS["adam"],
+                                    AUGMENTED["elastic+flip"],
+                                    replace(train_module.SEED_CONFIG, epochs=12)],
+                         ids=["momentum", "adam", "elastic", "gd"])
+def test_fast_train_is_train_with_the_fast_parts(config):
+    X, y = toy_data(N)
+    config = replace(config, hidden=16)
+    a, ha = fast.train(config, X, y, X[:50], y[:50])
+    b, hb = train_module.train(config, X, y, X[:50], y[:50], parts=fast.FAST)
+    for k in NAMES:
+        assert np.array_equal(a[k], b[k]), k
+    assert ha.dev_accuracy == hb.dev_accuracy
+    if not config.augment:                    # no float32 distortions: the readable weights too
+        c, _ = train_module.train(config, X, y, X[:50], y[:50])
+        for k in NAMES:
+            assert np.array_equal(a[k], c[k]), k
 
 
 @pytest.mark.parametrize("n, chunk", [(1000, 300), (1000, 2048), (2048, 1024), (1, 7)])
@@ -135,6 +244,25 @@ def test_fast_forward_writes_what_model_forward_returns():
     A1, Z2 = fast.forward_into(params, fast.gather_batch(X, np.arange(70), ws), ws)
     cache = forward(params, X)
     assert np.array_equal(A1, cache["A1"]) and np.array_equal(Z2, cache["Z2"])
+
+
+def test_the_fast_sample_points_are_the_readable_ones_in_float32():
+    rng = np.random.default_rng(0)
+    maps = augment.random_maps(20, rng, 30.0, 0.2, 3.0)
+    readable = augment.affine_sample_points(*maps)
+    quick = fast.sample_points_fast(*maps)
+    assert quick.dtype == np.float32 and quick.shape == readable.shape == (20, 2, 784)
+    assert np.abs(quick - readable).max() < 1e-5
+
+
+def test_fast_bilinear_reads_zero_outside_the_image_like_the_readable_one():
+    X, _ = toy_data(10)
+    X[:, :28] = 1.0                                  # ink on the top row: the border matters
+    rng = np.random.default_rng(1)
+    points = rng.uniform(-3, 31, (10, 2, 784))       # many points outside the image
+    readable = augment.bilinear(X.reshape(10, 28, 28), points)
+    quick = fast.bilinear_fast(X, points.astype(np.float32))
+    assert np.abs(quick - readable).max() < 1e-5
 
 
 def test_fast_path_learns_real_digits_above_90_percent():

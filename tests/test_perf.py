@@ -51,3 +51,40 @@ def test_max_difference_is_the_largest_gap_over_all_parameters():
     assert perf.max_difference(a, a) == 0.0
     tiny = {"W": a["W"], "b": np.array([0, 0, np.float32(2.0**-24)], dtype=np.float32)}
     assert perf.max_difference(a, tiny) == 2.0**-24          # float32 bits are not rounded away
+
+
+def test_blas_threads_is_what_threadpoolctl_reports():
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert perf.blas_threads() == 1
+
+
+def test_without_threadpoolctl_blas_threads_reads_the_environment(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_threadpoolctl(name, *args, **kwargs):
+        if name == "threadpoolctl":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_threadpoolctl)
+    for name in perf.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert perf.blas_threads() == 3
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "5")              # read first
+    assert perf.blas_threads() == 5
+    for name in perf.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert perf.blas_threads() >= 1
+
+
+def test_the_matmul_flops_of_a_run_are_its_steps_products_and_its_evaluations():
+    B, H = 128, 256
+    step = 2 * B * 784 * H + 2 * B * H * 10 + 2 * H * B * 10 + 2 * B * 10 * H + 2 * 784 * B * H
+    last = step * 44 // B                                   # 300 = 2 * 128 + 44 rows
+    evaluation = 2 * 1500 * 784 * H + 2 * 1500 * H * 10
+    assert perf.run_matmul_flops(300, 3, B, H, evaluated_rows=1500) == 3 * (
+        2 * step + last + evaluation)
+    assert perf.run_matmul_flops(256, 1, B, H) == 2 * step

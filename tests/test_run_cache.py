@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from scratchnet import checkpoint, runs
+from scratchnet import checkpoint, fast, perf, runs
 from scratchnet.data import Split, Splits
 from scratchnet.train import TrainConfig
 
@@ -26,8 +26,7 @@ def test_second_run_is_loaded_bit_for_bit(tmp_path, monkeypatch):
     splits = tiny_splits()
     p1, h1 = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("*.npz"))) == 1
-    import scratchnet.train
-    monkeypatch.setattr(scratchnet.train, "train", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr(fast, "train", lambda *a, **k: (_ for _ in ()).throw(
         AssertionError("trained again instead of loading")))
     p2, h2 = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
     assert all(np.array_equal(p1[k], p2[k]) and p1[k].dtype == p2[k].dtype for k in p1)
@@ -39,6 +38,26 @@ def test_a_different_config_or_different_data_is_a_different_run(tmp_path):
     key = runs.run_key(CONFIG, splits)
     assert runs.run_key(replace(CONFIG, seed=1), splits) != key
     assert runs.run_key(CONFIG, tiny_splits(seed=1)) != key
+
+
+def test_a_different_blas_thread_count_is_a_different_run(monkeypatch):
+    splits = tiny_splits()
+    monkeypatch.setattr(perf, "blas_threads", lambda: 1)
+    one = runs.run_key(CONFIG, splits)
+    monkeypatch.setattr(perf, "blas_threads", lambda: 2)
+    assert runs.run_key(CONFIG, splits) != one
+
+
+def test_runs_are_trained_on_the_fast_path_and_record_their_thread_count(tmp_path, monkeypatch):
+    splits = tiny_splits()
+    calls = []
+    real = fast.train
+    monkeypatch.setattr(fast, "train", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(perf, "blas_threads", lambda: 3)
+    params, _ = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
+    assert calls == [1]
+    (entry,) = tmp_path.glob("*.npz")
+    assert checkpoint.load(entry)[1]["blas_threads"] == 3
 
 
 def test_a_damaged_cache_entry_is_retrained_not_trusted(tmp_path):

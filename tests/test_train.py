@@ -294,11 +294,14 @@ def test_gradient_descent_records_every_tenth_iteration_and_the_last():
 
 def test_history_to_dict_holds_every_field():
     h = History()
-    h.record(1, np.float32(2.5), 0.5, 0.25, 0.1)
+    h.record(1, np.float32(2.5), 0.5, 0.25, 0.1, np.float64(0.75))
+    h.record(2, 2.0, 0.5, 0.25, 0.1)
     d = h.to_dict()
-    assert d == {"step": [1], "loss": [2.5], "train_accuracy": [0.5], "dev_accuracy": [0.25],
-                 "learning_rate": [0.1], "seconds": 0.0}
-    assert type(d["loss"][0]) is float
+    assert {k: v for k, v in d.items() if k != "batch_accuracy"} == {
+        "step": [1, 2], "loss": [2.5, 2.0], "train_accuracy": [0.5, 0.5],
+        "dev_accuracy": [0.25, 0.25], "learning_rate": [0.1, 0.1], "seconds": 0.0}
+    assert d["batch_accuracy"][0] == 0.75 and math.isnan(d["batch_accuracy"][1])
+    assert type(d["loss"][0]) is float and type(d["batch_accuracy"][0]) is float
 
 
 

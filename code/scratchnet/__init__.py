@@ -10,7 +10,8 @@ plots; each part may import only the parts above it in this list:
                        preprocess (a picture as an input row)
     model              the network, its loss and gradients
     augment, train     transforms of a batch; the optimisers and the training loop
-    fast               the training step again, in place (beside train, never instead of it)
+    fast               the parts of training again, for speed (beside train, never instead of it);
+                       fast.train is what the CLI, runs and the chapters train with
     evaluate, robustness, perf, plots, gradcheck
                        measuring a network and its training; the book's figures; gradient checks
     checkpoint         model files (.npz, no pickle) and the weights' fingerprint

@@ -1,4 +1,4 @@
-"""Data augmentation in NumPy: small random affine maps (rotation, scale, shift) of digit images.
+"""Data augmentation in NumPy: random affine maps (rotation, scale, shift) and elastic distortions.
 
 Each image is resampled at the points of an affine map of the output grid. For the output pixel
 at (r, c), measured from the image centre (r0, c0) = (13.5, 13.5), the source point is
@@ -7,6 +7,9 @@ at (r, c), measured from the image centre (r0, c0) = (13.5, 13.5), the source po
     A = s R(theta),  R(theta) = [[cos theta, -sin theta], [sin theta, cos theta]],
 
 and its intensity is interpolated bilinearly from the four nearest source pixels (zero outside).
+An elastic distortion (Simard, Steinkraus & Platt 2003) adds to every source point its own smooth
+random displacement d(r, c) = alpha (G_sigma * u)(r, c), white noise u ~ U[-1, 1]^2 per pixel
+blurred by a Gaussian of width sigma and scaled by alpha pixels: strokes bend as a hand bends them.
 Rows are examples: X (n, 784) in, X' (n, 784) out.
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet import SIDE  # images are SIDE x SIDE pixels
+from scratchnet import N_PIXELS, SIDE  # images are SIDE x SIDE = N_PIXELS pixels
 
 CENTRE = (SIDE - 1) / 2
 
@@ -54,15 +57,57 @@ def bilinear(images: np.ndarray, points: np.ndarray) -> np.ndarray:
             + fr * (1 - fc) * pick(1, 0) + fr * fc * pick(1, 1))
 
 
+def random_maps(n: int, rng: np.random.Generator, max_degrees: float, max_scale: float,
+                max_shift: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n random affine maps: theta ~ U[-d, d] degrees (in radians), s ~ U[1 - m, 1 + m],
+    t ~ U[-k, k]^2 pixels, drawn in that order. Returns theta (n,), s (n,), t (n, 2)."""
+    theta = np.deg2rad(rng.uniform(-max_degrees, max_degrees, n))
+    scale = rng.uniform(1 - max_scale, 1 + max_scale, n)
+    shift = rng.uniform(-max_shift, max_shift, (n, 2))
+    return theta, scale, shift
+
+
 def random_affine(X: np.ndarray, rng: np.random.Generator, max_degrees: float = 10.0,
                   max_scale: float = 0.1, max_shift: float = 2.0) -> np.ndarray:
     """Apply to each row its own random map: theta ~ U[-d, d] degrees, s ~ U[1 - m, 1 + m],
     t ~ U[-k, k]^2 pixels. X (n, 784) -> (n, 784) of the same dtype."""
     n = len(X)
-    theta = np.deg2rad(rng.uniform(-max_degrees, max_degrees, n))
-    scale = rng.uniform(1 - max_scale, 1 + max_scale, n)
-    shift = rng.uniform(-max_shift, max_shift, (n, 2))
-    points = affine_sample_points(theta, scale, shift)
+    points = affine_sample_points(*random_maps(n, rng, max_degrees, max_scale, max_shift))
+    out = bilinear(X.reshape(n, SIDE, SIDE), points)
+    return np.clip(out, 0, 1).astype(X.dtype)
+
+
+def gaussian_matrix(sigma: float, side: int = SIDE) -> np.ndarray:
+    """K (side, side) with K_ij = exp(-(i - j)^2 / (2 sigma^2)) / (sqrt(2 pi) sigma).
+
+    The 2-D Gaussian blur is separable: G_sigma * u = K u K^T blurs along the columns of u, then
+    along its rows (K is symmetric), with u taken as zero outside the image.
+    """
+    i = np.arange(side)
+    return np.exp(-(i[:, None] - i[None, :]) ** 2 / (2 * sigma ** 2)) / (np.sqrt(2 * np.pi) * sigma)
+
+
+def elastic_field(u: np.ndarray, alpha: float, sigma: float) -> np.ndarray:
+    """The displacements d = alpha K u K^T of white noise u (n, 2, 28, 28), one field per row
+    and per coordinate (rows, columns): (n, 2, 784) in pixels."""
+    K = gaussian_matrix(sigma)
+    return (alpha * (K @ u @ K.T)).reshape(len(u), 2, N_PIXELS)
+
+
+def random_elastic(X: np.ndarray, rng: np.random.Generator, alpha: float = 34.0,
+                   sigma: float = 4.0, max_degrees: float = 5.0, max_scale: float = 0.05,
+                   max_shift: float = 1.0) -> np.ndarray:
+    """An elastic distortion of each row on top of its own small affine map:
+
+    p_s = A^{-1}(p - p0 - t) + p0 + d(p),   d = alpha (G_sigma * u),   u ~ U[-1, 1]^(2 x 28 x 28),
+
+    the map's theta, s, t drawn as in ``random_affine``, then u (float32); bilinear interpolation
+    at p_s, clipped to [0, 1]. X (n, 784) -> (n, 784) of the same dtype.
+    """
+    n = len(X)
+    maps = random_maps(n, rng, max_degrees, max_scale, max_shift)
+    u = 2 * rng.random((n, 2, SIDE, SIDE), dtype=np.float32) - 1
+    points = affine_sample_points(*maps) + elastic_field(u, alpha, sigma)
     out = bilinear(X.reshape(n, SIDE, SIDE), points)
     return np.clip(out, 0, 1).astype(X.dtype)
 

@@ -46,6 +46,32 @@ def positive_float(text: str) -> float:
     return value
 
 
+def config_setting(text: str) -> tuple[str, object]:
+    """argparse type of ``--set FIELD=VALUE``: a field of ``TrainConfig`` and its value, read as
+    the field's default is typed (true/false for a flag, none for no patience)."""
+    from dataclasses import fields
+
+    from scratchnet.train import TrainConfig
+
+    name, sep, value = text.partition("=")
+    known = {f.name: f.default for f in fields(TrainConfig)}
+    if not sep or name not in known:
+        raise argparse.ArgumentTypeError(f"expected FIELD=VALUE with FIELD one of "
+                                         f"{', '.join(known)}, got {text!r}")
+    default, word = known[name], value.strip().lower()
+    if word == "none" and name == "patience":
+        return name, None
+    if isinstance(default, bool) or word in ("true", "false"):
+        if word not in ("true", "false"):
+            raise argparse.ArgumentTypeError(f"{name} is true or false, got {value!r}")
+        return name, word == "true"
+    kind = int if name == "patience" else type(default)
+    try:
+        return name, kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name} must be {kind.__name__}, got {value!r}") from None
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """``scratchnet train``: train the dataset's recommended configuration and save the model.
 
@@ -54,9 +80,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     error and writes no model.
     """
     from scratchnet import budget, checkpoint, data
-    from scratchnet.evaluate import report
-    from scratchnet.model import predict_proba
-    from scratchnet.train import RECOMMENDED, train, training_rows
+    from scratchnet.fast import accuracy_fast, train
+    from scratchnet.perf import blas_threads
+    from scratchnet.train import RECOMMENDED, TRAIN_SAMPLE_ROWS, training_rows
 
     say = print if not args.json else (lambda *a, **k: print(*a, **k, file=sys.stderr))
     if args.csv:
@@ -70,7 +96,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = RECOMMENDED[dataset.name]
     overrides = {"hidden": args.hidden, "epochs": args.epochs, "batch_size": args.batch_size,
                  "lr": args.lr, "seed": args.seed, "include_dev": args.include_dev}
-    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    overrides = {**dict(args.set or []), **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        config = replace(config, **overrides)
+    except ValueError as e:
+        raise ScratchnetError(f"train: {e}") from None
     default_name = Path(args.csv).name.split(".")[0] if args.csv else dataset.name
     out = Path(args.out or f"models/{default_name}.npz")
     if out.is_dir():
@@ -93,11 +123,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"lr {config.lr}, seed {config.seed}")
     try:
         with np.errstate(all="ignore"):      # overflow shows as a nan loss, reported below
-            params, history = train(config, X, y, X_dev, y_dev, progress=not args.no_progress)
+            params, history = train(config, X, y, X_dev, y_dev, progress=not args.no_progress,
+                                    train_eval_rows=None if args.full_train_accuracy else
+                                    TRAIN_SAMPLE_ROWS)
     except TrainingError as diverged:
         raise TrainingError(f"{out}: not written: {diverged}") from None
+    threads = blas_threads()
     parts = [("train", X, y), ("dev", X_dev, y_dev), ("test", splits.test.X, splits.test.y)]
-    metrics = {name: report(predict_proba(params, Xs.astype(config.dtype)), ys)["accuracy"]
+    metrics = {name: accuracy_fast(params, Xs.astype(config.dtype, copy=False), ys)
                if Xs is not None else None for name, Xs, ys in parts}
     checkpoint.save(out, params, {
         "dataset": {"name": dataset.name, "source": dataset.source, "official": dataset.official,
@@ -105,7 +138,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                     "trained_on": len(y), **about},
         "config": config.to_dict(), "seed": config.seed,
         "metrics": {f"{k}_accuracy": v for k, v in metrics.items()},
-        "train_seconds": history.seconds})
+        "train_seconds": history.seconds, "blas_threads": threads})
     dev = f"dev {metrics['dev']:.2%}" if metrics["dev"] is not None else "dev (trained on)"
     say(f"trained in {history.seconds:.1f} s: train {metrics['train']:.2%}, {dev}, "
         f"held-out test {metrics['test']:.2%} ({len(splits.test.y)} images)")
@@ -115,8 +148,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                            "config": config.to_dict(), "train_seconds": history.seconds,
                            "train_accuracy": metrics["train"], "dev_accuracy": metrics["dev"],
                            "test_accuracy": metrics["test"], "n_train": int(len(y)),
-                           "n_test": int(len(splits.test.y)), "model": str(out),
-                           **({"csv": about} if about else {})}))
+                           "n_dev": 0 if y_dev is None else int(len(y_dev)),
+                           "n_test": int(len(splits.test.y)), "blas_threads": threads,
+                           "model": str(out), **({"csv": about} if about else {})}))
     return 0
 
 
@@ -248,6 +282,14 @@ def predict_csv(args: argparse.Namespace) -> int:
     return 0
 
 
+TRAIN_DESCRIPTION = (
+    "Train the dataset's recommended configuration (scratchnet.train.RECOMMENDED) on the fast "
+    "path and save it. Reproducibility: the same seed, data and BLAS thread count give the same "
+    "weights bit for bit; a different thread count (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS) sums "
+    "the matrix products in another order and may change the weights in their last bits. The "
+    "model file records the thread count.")
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, except that a usage mistake is one line on stderr (exit 2), like every error."""
 
@@ -260,7 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"scratchnet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train a network and save it as .npz")
+    t = sub.add_parser("train", help="train a network and save it as .npz",
+                       description=TRAIN_DESCRIPTION)
     t.add_argument("--dataset", choices=("mnist", "fashion-mnist"),
                    help="the dataset (default mnist); with --csv, what the CSV holds (default: "
                         "what its pixels look like, scratchnet.data.kaggle.looks_like)")
@@ -276,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--include-dev", action=argparse.BooleanOptionalAction, default=None,
                    help="train on train + dev (the final fit; default: as the dataset's "
                         "recommended configuration says)")
+    t.add_argument("--set", action="append", type=config_setting, metavar="FIELD=VALUE",
+                   help="set any other field of TrainConfig, e.g. --set schedule=constant "
+                        "--set augment=false (repeatable)")
+    t.add_argument("--full-train-accuracy", action="store_true",
+                   help="measure the training accuracy after every epoch on all training rows "
+                        "(default: on a fixed sample of them; the final accuracies are always "
+                        "of all rows)")
     t.add_argument("--out", help="where to save the model (default models/DATASET.npz, or "
                                  "models/NAME.npz for --csv NAME.csv)")
     t.add_argument("--json", action="store_true", help="end with one JSON line of results")

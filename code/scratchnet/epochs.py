@@ -4,10 +4,14 @@
 for. The readers here ask: :func:`watch` records each epoch in a :class:`History` and passes on its
 parameters and dev accuracy; :func:`early_stopping` stops asking once the dev accuracy has not
 improved for ``patience`` epochs, :func:`last_epoch` reads to the end.
+
+A step may update the parameters in place (the fast path's do): an epoch's parameters are then
+overwritten by the next epoch's, so a reader that keeps them for later keeps a copy.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -30,11 +34,14 @@ class History:
     train_accuracy: list[float] = field(default_factory=list)
     dev_accuracy: list[float] = field(default_factory=list)
     learning_rate: list[float] = field(default_factory=list)
+    batch_accuracy: list[float] = field(default_factory=list)
+    """Mini-batch SGD: the share of each epoch's (transformed) batches the network got right as
+    they went in, before their steps; nan for the full-batch loop."""
     seconds: float = 0.0
     """Wall time of the training loop alone (no data loading, no set-up)."""
 
     def record(self, step: int, loss: float, train_accuracy: float, dev_accuracy: float,
-               learning_rate: float) -> None:
+               learning_rate: float, batch_accuracy: float = math.nan) -> None:
         """Append one evaluation point; a loss that is nan or infinite ends training with a
         ``TrainingError`` (every training loop records through here)."""
         if not math.isfinite(loss):
@@ -46,6 +53,7 @@ class History:
         self.train_accuracy.append(float(train_accuracy))
         self.dev_accuracy.append(float(dev_accuracy))
         self.learning_rate.append(float(learning_rate))
+        self.batch_accuracy.append(float(batch_accuracy))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,11 +61,13 @@ class History:
 
 class Epoch(NamedTuple):
     """One pass over the training rows: its number e = 1, 2, ..., the parameters after it, the
-    mean loss (1/n) sum_B m_B L_B of its batches, and its learning rate eta."""
+    mean loss (1/n) sum_B m_B L_B of its batches, their accuracy (1/n) sum_B #right_B (each
+    batch as it went in), and its learning rate eta."""
 
     number: int
     params: Params
     loss: float
+    batch_accuracy: float
     learning_rate: float
 
 
@@ -65,12 +75,13 @@ def watch(epochs: Iterable[Epoch], history: History, X: np.ndarray, y: np.ndarra
           X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
           accuracy: Callable = accuracy_of,
           bar: tqdm | None = None) -> Iterator[tuple[Params, float]]:
-    """Record each epoch in ``history`` (its loss, the accuracy on X and on the dev rows, nan
-    without, its rate) and pass on (theta_e, a_e): its parameters and its dev accuracy."""
+    """Record each epoch in ``history`` (its loss and batch accuracy, the accuracy on X and on
+    the dev rows, nan without, its rate) and pass on (theta_e, a_e): its parameters and its dev
+    accuracy. X is what the training accuracy is measured on: a fixed sample of rows, or all."""
     for epoch in epochs:
         dev = accuracy(epoch.params, X_dev, y_dev) if X_dev is not None else math.nan
         history.record(epoch.number, epoch.loss, accuracy(epoch.params, X, y), dev,
-                       epoch.learning_rate)
+                       epoch.learning_rate, epoch.batch_accuracy)
         if bar is not None:
             bar.update()
             bar.set_postfix(loss=f"{epoch.loss:.4f}", dev=f"{dev:.4f}")
@@ -81,12 +92,13 @@ def early_stopping(epochs: Iterable[tuple[Params, float]], patience: int) -> Par
     """Read (theta_e, a_e) epoch by epoch; stop at the first e with e - e_hat >= p.
 
     e_hat = argmax_{e' <= e} a_e' is the best epoch so far (the first of equals: only a strictly
-    higher dev accuracy counts), p = ``patience``. Returns theta_{e_hat}, not the last parameters.
+    higher dev accuracy counts), p = ``patience``. Returns theta_{e_hat}, not the last parameters:
+    a copy of them, as a later step may overwrite the arrays it was given.
     """
     best, best_dev, since_best = None, -1.0, 0
     for params, dev in epochs:
         if dev > best_dev:
-            best, best_dev, since_best = params, dev, 0
+            best, best_dev, since_best = copy.deepcopy(params), dev, 0
         else:
             since_best += 1
             if since_best >= patience:

@@ -1,4 +1,4 @@
-"""The fast training path: the mini-batch SGD of ``scratchnet.train.sgd``, fewer trips to memory.
+"""The fast training path: the parts of ``scratchnet.train`` again, fewer trips to memory.
 
 The readable ``sgd`` allocates a fresh array for every intermediate of every step (Z1, A1, Z2, P,
 P - Y, each gradient, lambda W, eta g, the new velocity, the new parameters). Here every array a
@@ -6,10 +6,15 @@ step writes is allocated once, in a :class:`Workspace`, and each equation writes
 NumPy's ``out=`` argument or an in-place operator. The maths, and the order of the floating-point
 operations, are those of the readable path, so the two give the same weights bit for bit.
 
-The fast path is a step of the readable loop, not a second loop: :func:`momentum_fast` is an
-``train.Optimizer`` like ``train.momentum``, and :func:`sgd_fast` is ``train.sgd`` with that step
-and the chunked :func:`accuracy_fast`. Rows are examples, as everywhere in scratchnet: a batch is
-Xb (m, 784), m <= B.
+The fast path is a set of parts of the readable loop, not a second loop (:data:`FAST`). The
+steps :func:`momentum_fast` and :func:`adam_fast` are optimisers (``train.Optimizer``) like
+``train.momentum`` and ``train.adam``. :func:`augmentation_fast` is ``train.augmentation`` with
+the distortions computed in float32 (:func:`distort_fast`: the same random draws and maps, rounded
+differently, so pixels agree to about 1e-5, not bit for bit). :func:`accuracy_fast` is
+``accuracy_of`` chunk by chunk. :func:`train` is ``train.train`` with these parts: the one entry
+point that ``scratchnet train``, ``runs.train_or_load`` and the book's chapters train with. Rows
+are examples, as everywhere in
+scratchnet: a batch is Xb (m, 784), m <= B.
 """
 
 from __future__ import annotations
@@ -18,9 +23,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scratchnet import SIDE
+from scratchnet.augment import CENTRE, gaussian_matrix, random_flip, random_maps
 from scratchnet.evaluate import accuracy
 from scratchnet.model import Params
-from scratchnet.train import History, Optimizer, TrainConfig, sgd
+from scratchnet.train import (
+    TRAIN_SAMPLE_ROWS,
+    History,
+    Optimizer,
+    Parts,
+    TrainConfig,
+    Transform,
+    sgd,
+)
+from scratchnet.train import train as train_with
 
 
 @dataclass
@@ -39,7 +55,13 @@ class Workspace:
     row: np.ndarray       # (B, 1)    m_i = max_k Z2_ik, then sum_k exp(.)
     grads: Params         # dL/dtheta, one array per parameter
     velocity: Params      # v, one array per parameter
-    scratch: Params       # lambda W and eta g, one array per parameter
+    scratch: Params       # one array per parameter (Adam's m / (1 - beta1^t), ...)
+    block: np.ndarray     # (UPDATE_BLOCK,) lambda W and eta g, one block at a time
+
+
+UPDATE_BLOCK = 65536
+"""Numbers per block of the momentum update: 256 KiB of float32 per array, so that the block's
+g, v, theta and scratch (1 MiB) stay in a core's L2 cache through the update's five operations."""
 
 
 def allocate(params: Params, batch_size: int) -> Workspace:
@@ -54,7 +76,8 @@ def allocate(params: Params, batch_size: int) -> Workspace:
                      P=empty(batch_size, n_out), row=empty(batch_size, 1),
                      grads={k: np.empty_like(p) for k, p in params.items()},
                      velocity={k: np.zeros_like(p) for k, p in params.items()},
-                     scratch={k: np.empty_like(p) for k, p in params.items()})
+                     scratch={k: np.empty_like(p) for k, p in params.items()},
+                     block=empty(UPDATE_BLOCK))
 
 
 def gather_batch(X: np.ndarray, idx: np.ndarray, ws: Workspace) -> np.ndarray:
@@ -123,14 +146,28 @@ def momentum_update_into(params: Params, ws: Workspace, eta: float, mu: float, l
     """For each parameter theta with gradient g, in place:
 
     g <- g + lambda theta (weights only: L2),  v <- mu v - eta g,  theta <- theta + v.
+
+    Block by block of ``UPDATE_BLOCK`` numbers: each operation reads and writes whole arrays, so
+    on a whole W1 (784 H numbers, larger than the cache) each would fetch it from memory again;
+    on a block, all of them find it in the cache. The sum g + lambda theta goes to a scratch
+    block, so g is read and never written back. Each number sees the readable path's operations,
+    in its order (x + y = y + x exactly), so the weights come out the same bit for bit.
     """
     for name, theta in params.items():
-        g, v, tmp = ws.grads[name], ws.velocity[name], ws.scratch[name]
-        if lam != 0 and name.startswith("W"):
-            g += np.multiply(theta, lam, out=tmp)
-        v *= mu
-        v -= np.multiply(g, eta, out=tmp)
-        theta += v
+        decay = lam != 0 and name.startswith("W")
+        flat = theta.reshape(-1), ws.grads[name].reshape(-1), ws.velocity[name].reshape(-1)
+        for start in range(0, theta.size, UPDATE_BLOCK):
+            t, g, v = (a[start:start + UPDATE_BLOCK] for a in flat)
+            tmp = ws.block[:len(t)]
+            if decay:                                   # tmp = lambda theta + g: g is only read
+                np.multiply(t, lam, out=tmp)
+                tmp += g
+                tmp *= eta
+            else:
+                np.multiply(g, eta, out=tmp)
+            v *= mu
+            v -= tmp
+            t += v
 
 
 def train_step(params: Params, X: np.ndarray, y: np.ndarray, idx: np.ndarray, ws: Workspace,
@@ -140,15 +177,26 @@ def train_step(params: Params, X: np.ndarray, y: np.ndarray, idx: np.ndarray, ws
     return step_into(params, Xb, yb, ws, eta, mu, lam)
 
 
-def step_into(params: Params, Xb: np.ndarray, yb: np.ndarray, ws: Workspace, eta: float,
-              mu: float, lam: float) -> float:
-    """One SGD step on the batch Xb (m, 784), labels yb (m,): forward, softmax and loss, backward,
-    update, each into ``ws``, params updated in place; returns the batch's summed loss."""
+def gradients_into(params: Params, Xb: np.ndarray, yb: np.ndarray,
+                   ws: Workspace) -> tuple[float, int]:
+    """``train.batch_gradients`` without the L2 term, into ``ws.grads``: forward, the count of
+    right answers #{i : argmax_k Z2_ik = y_i}, softmax and loss, backward. Returns (m L_B, count).
+    """
     A1, Z2 = forward_into(params, Xb, ws)
+    correct = int(np.count_nonzero(Z2.argmax(axis=1) == yb))
     batch_loss = softmax_into(Z2, yb, ws)
     backward_into(params, Xb, A1, Z2, yb, ws)
+    return batch_loss, correct
+
+
+def step_into(params: Params, Xb: np.ndarray, yb: np.ndarray, ws: Workspace, eta: float,
+              mu: float, lam: float) -> tuple[float, int]:
+    """One SGD step on the batch Xb (m, 784), labels yb (m,): forward, softmax and loss, backward,
+    update, each into ``ws``, params updated in place; returns the batch's summed loss and its
+    count of right answers (before the step)."""
+    batch_loss, correct = gradients_into(params, Xb, yb, ws)
     momentum_update_into(params, ws, eta, mu, lam)
-    return batch_loss
+    return batch_loss, correct
 
 
 def momentum_fast(config: TrainConfig) -> Optimizer:
@@ -158,9 +206,153 @@ def momentum_fast(config: TrainConfig) -> Optimizer:
     place and returns the same dictionary, so an epoch's parameters are not kept by the next.
     """
     def step(params, ws, Xb, yb, eta):
-        return params, ws, step_into(params, Xb, yb, ws, eta, config.momentum, config.l2)
+        return params, ws, *step_into(params, Xb, yb, ws, eta, config.momentum, config.l2)
 
     return Optimizer(start=lambda params: allocate(params, config.batch_size), step=step)
+
+
+@dataclass
+class AdamState:
+    """Adam's state on the fast path: the workspace, the step count t, the moments m and v, and
+    a second scratch array per parameter."""
+
+    ws: Workspace
+    t: int
+    m: Params
+    v: Params
+    scratch: Params
+
+
+def adam_update_into(params: Params, state: AdamState, eta: float, beta1: float = 0.9,
+                     beta2: float = 0.999, eps: float = 1e-8) -> None:
+    """``train.adam_step`` in place, the same operations in the same order, for each parameter:
+
+    m <- beta1 m + (1 - beta1) g;   v <- beta2 v + (1 - beta2) g^2;
+    theta <- theta - eta (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps).
+    """
+    state.t += 1
+    c1, c2 = 1 - beta1 ** state.t, 1 - beta2 ** state.t
+    for name, theta in params.items():
+        g, m, v = state.ws.grads[name], state.m[name], state.v[name]
+        tmp, den = state.ws.scratch[name], state.scratch[name]
+        m *= beta1
+        m += np.multiply(g, 1 - beta1, out=tmp)
+        np.multiply(g, 1 - beta2, out=tmp)
+        tmp *= g
+        v *= beta2
+        v += tmp
+        np.divide(v, c2, out=den)
+        np.sqrt(den, out=den)
+        den += eps
+        np.divide(m, c1, out=tmp)
+        tmp *= eta
+        tmp /= den
+        theta -= tmp
+
+
+def adam_fast(config: TrainConfig) -> Optimizer:
+    """``train.adam`` on the fast path: g = dL_B/dtheta + lambda W into the workspace, then
+    :func:`adam_update_into`; from t = 0 and m = v = 0, parameters updated in place."""
+    def start(params):
+        return AdamState(allocate(params, config.batch_size), 0,
+                         {k: np.zeros_like(p) for k, p in params.items()},
+                         {k: np.zeros_like(p) for k, p in params.items()},
+                         {k: np.empty_like(p) for k, p in params.items()})
+
+    def step(params, state, Xb, yb, eta):
+        loss, correct = gradients_into(params, Xb, yb, state.ws)
+        if config.l2 != 0:
+            for name in ("W1", "W2"):
+                state.ws.grads[name] += np.multiply(params[name], config.l2,
+                                                    out=state.ws.scratch[name])
+        adam_update_into(params, state, eta)
+        return params, state, loss, correct
+
+    return Optimizer(start=start, step=step)
+
+
+FAST_OPTIMIZERS = {"momentum": momentum_fast, "adam": adam_fast}
+"""The fast steps by ``TrainConfig.optimizer``, one for each of ``train.OPTIMIZERS``."""
+
+
+# --- the batch transform in float32 ------------------------------------------------------------
+
+PAD = SIDE + 3
+"""Side of the zero-padded image :func:`bilinear_fast` reads: one zero row (column) before, two
+after, so that every neighbour of a point clipped to [-1, 28] is inside."""
+
+
+DISTORTION_TOLERANCE = 1e-5
+"""How far (per pixel, pixels in [0, 1]) the float32 distortions of :func:`distort_fast` may be
+from the readable float64 ones: rounding of the coordinates, not a different map
+(``tests/test_fast.py`` checks it)."""
+
+
+def sample_points_fast(theta: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """``augment.affine_sample_points`` in float32: p_s = A^{-1}(p - p0 - t) + p0, (n, 2, 784)."""
+    rows, cols = (np.indices((SIDE, SIDE)).reshape(2, -1) - CENTRE).astype(np.float32)
+    shift = shift.astype(np.float32)
+    r, c = rows[None] - shift[:, :1], cols[None] - shift[:, 1:]
+    cos = (np.cos(theta) / scale).astype(np.float32)[:, None]        # A^{-1} = R(-theta) / s
+    sin = (np.sin(theta) / scale).astype(np.float32)[:, None]
+    points = np.empty((len(theta), 2, SIDE * SIDE), dtype=np.float32)
+    points[:, 0] = cos * r + sin * c
+    points[:, 1] = cos * c - sin * r
+    points += np.float32(CENTRE)
+    return points
+
+
+def bilinear_fast(X: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``augment.bilinear`` on flat indices: I = (1 - f_r)[(1 - f_c) I00 + f_c I01]
+    + f_r[(1 - f_c) I10 + f_c I11], written as top + f_r (bottom - top).
+
+    Points are clipped to [-1, 28] first (the image is 0 there and beyond), and the four
+    neighbours read with ``np.take`` from one zero-padded copy of the batch.
+    X (n, 784), points (n, 2, 784) -> (n, 784).
+    """
+    n = len(X)
+    padded = np.zeros((n, PAD, PAD), dtype=X.dtype)
+    padded[:, 1:SIDE + 1, 1:SIDE + 1] = X.reshape(n, SIDE, SIDE)
+    points = np.clip(points, -1, SIDE)
+    base = np.floor(points)
+    f_r, f_c = points[:, 0] - base[:, 0], points[:, 1] - base[:, 1]
+    base = base.astype(np.intp)
+    k = base[:, 0] * PAD + base[:, 1] + (PAD + 1 + PAD * PAD * np.arange(n))[:, None]
+    flat = padded.reshape(-1)
+    i00, i01, i10, i11 = (flat.take(k + d) for d in (0, 1, PAD, PAD + 1))
+    top = i00 + f_c * (i01 - i00)
+    bottom = i10 + f_c * (i11 - i10)
+    return top + f_r * (bottom - top)
+
+
+def distort_fast(X: np.ndarray, rng: np.random.Generator, alpha: float, sigma: float,
+                 max_degrees: float, max_scale: float, max_shift: float) -> np.ndarray:
+    """``augment.random_elastic`` (alpha > 0) or ``augment.random_affine`` (alpha = 0) in float32:
+    the same random draws in the same order, the same map p_s = A^{-1}(p - p0 - t) + p0
+    + alpha K u K^T, clipped to [0, 1]. X (n, 784) -> (n, 784) of the same dtype."""
+    n = len(X)
+    points = sample_points_fast(*random_maps(n, rng, max_degrees, max_scale, max_shift))
+    if alpha > 0:
+        u = rng.random((n, 2, SIDE, SIDE), dtype=np.float32)
+        u *= 2
+        u -= 1
+        K = gaussian_matrix(sigma).astype(np.float32)
+        points += (np.float32(alpha) * (K @ u @ K)).reshape(n, 2, SIDE * SIDE)
+    return np.clip(bilinear_fast(X, points), 0, 1).astype(X.dtype, copy=False)
+
+
+def augmentation_fast(config: TrainConfig) -> Transform:
+    """``train.augmentation`` with :func:`distort_fast` for the affine maps and elastic
+    distortions; the flip is the readable one (it only copies rows)."""
+    def transform(Xb, rng):
+        if config.augment:
+            Xb = distort_fast(Xb, rng, config.elastic, config.elastic_sigma, config.max_degrees,
+                              config.max_scale, config.max_shift)
+        if config.flip:
+            Xb = random_flip(Xb, rng)
+        return Xb
+
+    return transform
 
 
 def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 2048) -> float:
@@ -181,22 +373,36 @@ def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 204
     return accuracy(y, y_pred)
 
 
+FAST = Parts(FAST_OPTIMIZERS, augmentation_fast, accuracy_fast)
+"""The fast parts: steps, batch transform and accuracy (``train.READABLE``: the readable ones)."""
+
+
 def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
              X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
-             train_eval_rows: int | None = None, progress: bool = False) -> tuple[Params, History]:
-    """``scratchnet.train.sgd`` with the step :func:`momentum_fast` and :func:`accuracy_fast`:
-    the same arguments, the same loop, augmentation included, and the same weights bit for bit.
+             train_eval_rows: int | None = TRAIN_SAMPLE_ROWS,
+             progress: bool = False) -> tuple[Params, History]:
+    """``scratchnet.train.sgd`` with the fast parts :data:`FAST`: the same arguments, the same
+    loop, early stopping included. Without augmentation it gives the readable path's weights bit
+    for bit; with it, the float32 distortions make them differ (a bounded difference).
 
-    The caller's ``params`` are copied (to X's dtype), never modified. Only the momentum optimiser
-    has a fast step, and early stopping is refused: it keeps an earlier epoch's parameters, which
-    an in-place step overwrites.
+    The caller's ``params`` are copied (to X's dtype), never modified.
     """
-    if config.optimizer != "momentum":
-        raise ValueError(f"the fast path has a step for optimizer 'momentum' only, not "
-                         f"{config.optimizer!r}: use train.sgd")
-    if config.patience is not None:
-        raise ValueError("the fast path updates the parameters in place, so it cannot keep the "
-                         "best epoch's for early stopping: use train.sgd")
+    if config.optimizer not in FAST_OPTIMIZERS:
+        raise ValueError(f"sgd_fast has no optimizer {config.optimizer!r} (the seed's full batch "
+                         "is train.gradient_descent): choose from "
+                         + ", ".join(map(repr, FAST_OPTIMIZERS)))
     params = {name: np.array(p, dtype=X.dtype) for name, p in params.items()}
-    return sgd(params, X, y, config, X_dev, y_dev, optimizer=momentum_fast(config),
-               accuracy=accuracy_fast, train_eval_rows=train_eval_rows, progress=progress)
+    step = FAST_OPTIMIZERS[config.optimizer](config)
+    return sgd(params, X, y, config, X_dev, y_dev, optimizer=step,
+               transform=augmentation_fast(config), accuracy=accuracy_fast,
+               train_eval_rows=train_eval_rows, progress=progress)
+
+
+def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev: np.ndarray | None = None,
+          y_dev: np.ndarray | None = None, progress: bool = False, *,
+          train_eval_rows: int | None = TRAIN_SAMPLE_ROWS) -> tuple[Params, History]:
+    """``scratchnet.train.train`` with the fast parts :data:`FAST`: what ``scratchnet train``,
+    ``runs.train_or_load`` and the chapters train with. The seed's full-batch loop ("gd") is the
+    readable ``gradient_descent``: one product over all rows per step leaves little to save."""
+    return train_with(config, X, y, X_dev, y_dev, progress, parts=FAST,
+                      train_eval_rows=train_eval_rows)

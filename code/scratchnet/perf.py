@@ -7,12 +7,38 @@ per element (exp included), so the counts are a small lower bound on the real wo
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 import numpy.typing as npt
 
 from scratchnet import N_CLASSES, N_PIXELS
+
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+"""The environment variables that set a BLAS library's thread count, in the order read."""
+
+
+def blas_threads() -> int:
+    """How many threads NumPy's BLAS runs its matrix products with.
+
+    A matrix product split over more threads adds its partial sums in another order, so weights
+    are bit-identical only for the same count. With threadpoolctl installed (the book extra), the
+    largest ``num_threads`` of the BLAS libraries it finds; else the first of
+    :data:`THREAD_VARIABLES` that is set; else the cores this process may use (BLAS's default).
+    """
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threadpool_info = None
+    if threadpool_info is not None:
+        counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+        if counts:
+            return max(counts)
+    for name in THREAD_VARIABLES:
+        if os.environ.get(name, "").strip().isdigit() and int(os.environ[name]) > 0:
+            return int(os.environ[name])
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def matmul_flops(m: int, k: int, n: int) -> int:
@@ -87,6 +113,27 @@ def flops_per_epoch(n: int, B: int, H: int, n_in: int = N_PIXELS, n_out: int = N
     if rest:
         steps += flops_per_step(rest, H, n_in, n_out)
     return steps + flops_forward(evaluated_rows, H, n_in, n_out)
+
+
+def run_matmul_flops(n: int, epochs: int, B: int, H: int, evaluated_rows: int = 0,
+                     n_in: int = N_PIXELS, n_out: int = N_CLASSES) -> int:
+    """FLOPs of the matrix products alone of ``epochs`` epochs of ``sgd`` on n rows in batches of
+    B, 784-H-10: per step the three forward and backward products of X and W1 and the small ones
+    of W2 (``flops_breakdown``'s ``forward_matmul`` + ``backward_matmul``), the last step of each
+    epoch on n mod B rows; and per epoch the two products of a forward pass over
+    ``evaluated_rows`` rows (the training sample and the dev rows the history measures).
+
+    Divided by the measured matmul peak, it is the least time the run could take: every FLOP of
+    it at the speed of the best large product.
+    """
+    def products(rows):
+        parts = flops_breakdown(rows, H, n_in, n_out)
+        return parts["forward_matmul"] + parts["backward_matmul"]
+
+    full, rest = divmod(n, B)
+    per_epoch = full * products(B) + (products(rest) if rest else 0)
+    per_epoch += matmul_flops(evaluated_rows, n_in, H) + matmul_flops(evaluated_rows, H, n_out)
+    return epochs * per_epoch
 
 
 def matmul_intensity(m: int, k: int, n: int, itemsize: int = 4) -> float:

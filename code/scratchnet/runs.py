@@ -2,10 +2,12 @@
 
     params, history = runs.train_or_load(config, splits)
 
-A run is stored as a model file (:mod:`scratchnet.checkpoint`) in ``<cache>/runs/<key>.npz``, where
-the key (:func:`run_key`) changes whenever anything that determines the weights changes: the
-configuration, the training and dev data, and the source of the modules that compute the weights.
-Same key, same weights bit for bit: the cache returns exactly what training would.
+A run is trained by ``fast.train`` (the fast path) and stored as a model file
+(:mod:`scratchnet.checkpoint`) in ``<cache>/runs/<key>.npz``, where the key (:func:`run_key`)
+changes whenever anything that determines the weights changes: the configuration, the training and
+dev data, the source of the modules that compute the weights, and the BLAS thread count (a product
+split over more threads sums in another order). Same key, same weights bit for bit: the cache
+returns exactly what training would.
 """
 
 from __future__ import annotations
@@ -16,19 +18,21 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet import augment, checkpoint, data, model, train
+from scratchnet import augment, checkpoint, data, epochs, fast, model, perf, train
 from scratchnet.data import Splits
 from scratchnet.errors import ModelFileError
 from scratchnet.model import Params
 
-WEIGHT_MODULES = (model, train, augment)
+WEIGHT_MODULES = (model, train, augment, epochs, fast)
 """The modules whose source decides the weights a configuration trains to."""
 
 
 def run_key(config: train.TrainConfig, splits: Splits) -> str:
     """A key that changes whenever anything that determines the weights changes: the config,
-    the training and dev data (bytes), and the source of the modules that compute the weights."""
-    h = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
+    the training and dev data (bytes), the source of the modules that compute the weights, and
+    the BLAS thread count."""
+    h = hashlib.sha256(json.dumps({**config.to_dict(), "blas_threads": perf.blas_threads()},
+                                  sort_keys=True).encode())
     for part in (splits.train.X, splits.train.y, splits.dev.X, splits.dev.y):
         h.update(np.ascontiguousarray(part).tobytes())
     for module in WEIGHT_MODULES:
@@ -38,7 +42,7 @@ def run_key(config: train.TrainConfig, splits: Splits) -> str:
 
 def train_or_load(config: train.TrainConfig, splits: Splits, cache_dir: str | Path | None = None,
                   progress: bool = False) -> tuple[Params, train.History]:
-    """``train.train(config, ...)`` on ``splits``, or its saved result when the same run was done
+    """``fast.train(config, ...)`` on ``splits``, or its saved result when the same run was done
     before (same :func:`run_key`). Returns (params, history), identical bit for bit either way.
 
     ``cache_dir`` is the folder of saved runs (default ``<scratchnet cache>/runs``); a damaged
@@ -52,7 +56,8 @@ def train_or_load(config: train.TrainConfig, splits: Splits, cache_dir: str | Pa
             return params, train.History(**meta["history"])
         except (ModelFileError, KeyError, TypeError):
             path.unlink(missing_ok=True)
-    params, history = train.train(config, *train.training_rows(config, splits), progress=progress)
+    params, history = fast.train(config, *train.training_rows(config, splits), progress=progress)
     checkpoint.save(path, params, {"config": config.to_dict(), "seed": config.seed,
+                                   "blas_threads": perf.blas_threads(),
                                    "history": history.to_dict()})
     return params, history

@@ -5,12 +5,18 @@ chooses by name:
 
 - the **step**, ``OPTIMIZERS[config.optimizer](config)``: one update of the parameters on a batch
   (forward, backward, the L2 term, then ``momentum_step`` or ``adam_step``);
-- the **transform** of each batch, ``augmentation(config)``: random affine maps (digits), random
-  mirror images (clothes), or the batch unchanged;
+- the **transform** of each batch, ``augmentation(config)``: random affine maps or elastic
+  distortions (digits), random mirror images (clothes), or the batch unchanged;
 - the **reader** of the epochs (:mod:`scratchnet.epochs`): ``early_stopping`` when
   ``config.patience`` is set, else ``last_epoch``.
 
 :func:`sgd` puts them together and records a ``History``; :func:`train` starts from a config.
+What is measured costs no second pass over the training rows: each epoch's loss and *batch
+accuracy* come from the batches' own forward passes, the training accuracy from a fixed sample of
+``TRAIN_SAMPLE_ROWS`` rows (all rows only when asked), and the dev accuracy from the dev rows.
+
+These are the readable parts the book shows. ``scratchnet.fast`` has the same parts written for
+speed (:data:`READABLE` here, ``fast.FAST`` there); what users and the book run is ``fast.train``.
 Rows are examples: X (n, 784) float, y (n,) integer labels.
 """
 
@@ -26,7 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
 
-from scratchnet.augment import random_affine, random_flip
+from scratchnet.augment import random_affine, random_elastic, random_flip
 from scratchnet.epochs import Epoch, History, early_stopping, last_epoch, watch
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import INITIALISERS, Params, backward, cross_entropy, forward, one_hot
@@ -129,16 +135,19 @@ SCHEDULES = ("constant", "step", "cosine")
 
 
 def batch_gradients(params: Params, Xb: np.ndarray, yb: np.ndarray,
-                    lam: float) -> tuple[Params, float]:
-    """g = dL_B/dtheta + lambda W on one batch, and m L_B, the batch's summed loss.
+                    lam: float) -> tuple[Params, float, int]:
+    """g = dL_B/dtheta + lambda W on one batch; m L_B, the batch's summed loss; and how many of
+    its m rows the network gets right, #{i : argmax_k Z2_ik = y_i}.
 
     One forward and one backward pass on the batch Xb (m, 784) with labels yb (m,), then the L2
-    term (``l2_gradient``). The loss is of the batch as it goes in, before the step.
+    term (``l2_gradient``). Loss and count are of the batch as it goes in, before the step: they
+    come free with the forward pass the gradient needs.
     """
     Yb = one_hot(yb, dtype=Xb.dtype)
     cache = forward(params, Xb)
     grads = l2_gradient(params, backward(params, cache, Yb), lam)
-    return grads, cross_entropy(cache["Z2"], Yb) * len(yb)
+    correct = int(np.count_nonzero(cache["Z2"].argmax(axis=1) == yb))
+    return grads, cross_entropy(cache["Z2"], Yb) * len(yb), correct
 
 
 # --- the step of the loop, chosen by name: OPTIMIZERS --------------------------------------
@@ -149,11 +158,12 @@ class Optimizer(NamedTuple):
 
     ``start(params)`` is its state before the first batch (the velocity v = 0, or Adam's t, m, v);
     ``step(params, state, Xb, yb, eta)`` trains on one batch at learning rate eta and returns the
-    new parameters, the new state and the batch's summed loss m L_B.
+    new parameters, the new state, the batch's summed loss m L_B and its count of right answers.
     """
 
     start: Callable[[Params], Any]
-    step: Callable[[Params, Any, np.ndarray, np.ndarray, float], tuple[Params, Any, float]]
+    step: Callable[[Params, Any, np.ndarray, np.ndarray, float],
+                   tuple[Params, Any, float, int]]
 
 
 def zeros_like(params: Params) -> Params:
@@ -167,9 +177,9 @@ def momentum(config: TrainConfig) -> Optimizer:
     Per batch: g = dL_B/dtheta + lambda W, then v <- mu v - eta g;  theta <- theta + v.
     """
     def step(params, velocity, Xb, yb, eta):
-        grads, loss = batch_gradients(params, Xb, yb, config.l2)
+        grads, loss, correct = batch_gradients(params, Xb, yb, config.l2)
         params, velocity = momentum_step(params, grads, velocity, eta, config.momentum)
-        return params, velocity, loss
+        return params, velocity, loss, correct
 
     return Optimizer(start=zeros_like, step=step)
 
@@ -180,9 +190,9 @@ def adam(config: TrainConfig) -> Optimizer:
     Per batch: g = dL_B/dtheta + lambda W, then one ``adam_step`` with g.
     """
     def step(params, state, Xb, yb, eta):
-        grads, loss = batch_gradients(params, Xb, yb, config.l2)
+        grads, loss, correct = batch_gradients(params, Xb, yb, config.l2)
         params, state = adam_step(params, grads, state, eta)
-        return params, state, loss
+        return params, state, loss, correct
 
     return Optimizer(start=lambda p: {"t": 0, "m": zeros_like(p), "v": zeros_like(p)}, step=step)
 
@@ -201,12 +211,19 @@ Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
 def augmentation(config: TrainConfig) -> Transform:
-    """The batch transform ``config`` asks for: with ``augment``, random affine maps of the images
-    (:func:`scratchnet.augment.random_affine`, for digits); with ``flip``, then, half the rows
-    mirrored left to right (:func:`scratchnet.augment.random_flip`, for clothes); else none."""
+    """The batch transform ``config`` asks for. With ``augment``: random affine maps of the images
+    within ``max_degrees``, ``max_scale``, ``max_shift`` (:func:`scratchnet.augment.random_affine`),
+    or, when ``elastic`` (alpha) > 0, elastic distortions on top of such maps
+    (:func:`scratchnet.augment.random_elastic`), for digits. With ``flip``, then, half the rows
+    mirrored left to right (:func:`scratchnet.augment.random_flip`, for clothes). Else none."""
+    ranges = {"max_degrees": config.max_degrees, "max_scale": config.max_scale,
+              "max_shift": config.max_shift}
+
     def transform(Xb, rng):
-        if config.augment:
-            Xb = random_affine(Xb, rng)
+        if config.augment and config.elastic > 0:
+            Xb = random_elastic(Xb, rng, config.elastic, config.elastic_sigma, **ranges)
+        elif config.augment:
+            Xb = random_affine(Xb, rng, **ranges)
         if config.flip:
             Xb = random_flip(Xb, rng)
         return Xb
@@ -223,29 +240,38 @@ def sgd_epochs(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig
 
     Epoch e = 0 .. E-1 visits the rows in a fresh order drawn from ``config.seed`` at the rate
     eta_e = learning_rate(e, E, eta, schedule); each batch is transformed, then one
-    ``optimizer.step`` updates theta. Nothing runs until the next epoch is asked for.
+    ``optimizer.step`` updates theta. The epoch's loss and batch accuracy are the means over its
+    batches, as each went in. Nothing runs until the next epoch is asked for.
     """
     rng = np.random.default_rng(config.seed)
     state = optimizer.start(params)
     for epoch in range(config.epochs):
         eta = learning_rate(epoch, config.epochs, config.lr, config.schedule)
-        losses = []
+        losses, right = [], 0
         for idx in minibatches(len(X), config.batch_size, rng):
-            params, state, loss = optimizer.step(params, state, transform(X[idx], rng), y[idx], eta)
+            params, state, loss, correct = optimizer.step(params, state, transform(X[idx], rng),
+                                                          y[idx], eta)
             losses.append(loss)
-        yield Epoch(epoch + 1, params, sum(losses) / len(X), eta)
+            right += correct
+        yield Epoch(epoch + 1, params, sum(losses) / len(X), right / len(X), eta)
+
+
+TRAIN_SAMPLE_ROWS = 1000
+"""How many training rows the per-epoch training accuracy is measured on: the first rows of X, a
+fixed sample (the splits are in a random, stratified order). None in ``sgd``: all rows."""
 
 
 def sgd(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
         X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
-        optimizer: Optimizer | None = None, accuracy: Callable = accuracy_of,
-        train_eval_rows: int | None = None, progress: bool = False) -> tuple[Params, History]:
+        optimizer: Optimizer | None = None, transform: Transform | None = None,
+        accuracy: Callable = accuracy_of, train_eval_rows: int | None = TRAIN_SAMPLE_ROWS,
+        progress: bool = False) -> tuple[Params, History]:
     """Mini-batch SGD from ``params`` as ``config`` says: its epochs, recorded, read to the end
     or until early stopping. Returns the parameters and the :class:`History`.
 
     The step is ``OPTIMIZERS[config.optimizer](config)`` and the transform ``augmentation(config)``;
-    ``optimizer`` and ``accuracy`` replace the step and the accuracy function (the fast path's
-    own). The training accuracy is of the first ``train_eval_rows`` rows of X (all by default).
+    ``optimizer``, ``transform`` and ``accuracy`` replace them and the accuracy function (the fast
+    path's own). The training accuracy is of the first ``train_eval_rows`` rows of X (None: all).
     """
     if config.patience is not None and (X_dev is None or not len(X_dev)):
         raise ValueError("early stopping (patience) watches dev accuracy: it needs X_dev, y_dev")
@@ -254,10 +280,12 @@ def sgd(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
             raise ValueError(f"sgd has no optimizer {config.optimizer!r} (the seed's full batch is "
                              f"gradient_descent): choose from {', '.join(map(repr, OPTIMIZERS))}")
         optimizer = OPTIMIZERS[config.optimizer](config)
+    if transform is None:
+        transform = augmentation(config)
     history = History()
     start = time.perf_counter()
     with tqdm(total=config.epochs, disable=not progress, desc="sgd", unit="epoch") as bar:
-        epochs = watch(sgd_epochs(params, X, y, config, optimizer, augmentation(config)), history,
+        epochs = watch(sgd_epochs(params, X, y, config, optimizer, transform), history,
                        X[:train_eval_rows], y[:train_eval_rows], X_dev, y_dev,
                        accuracy=accuracy, bar=bar)
         if config.patience is not None:
@@ -293,10 +321,15 @@ class TrainConfig:
     schedule: str = "cosine"      # one of SCHEDULES
     seed: int = 0
     dtype: str = "float32"
-    augment: bool = False         # random affine maps of each batch (scratchnet.augment)
+    augment: bool = False         # distort each batch (scratchnet.augment): affine maps, ...
     patience: int | None = None   # early stopping on dev accuracy
     flip: bool = False            # mirror half of each batch left to right (clothes, not digits)
     include_dev: bool = False     # the final fit: train on train + dev, once dev has chosen
+    max_degrees: float = 10.0     # with augment: rotations theta ~ U[-d, d] degrees,
+    max_scale: float = 0.1        #   scales s ~ U[1 - m, 1 + m],
+    max_shift: float = 2.0        #   shifts t ~ U[-k, k]^2 pixels,
+    elastic: float = 0.0          #   ... and elastic distortions of alpha pixels (0: none)
+    elastic_sigma: float = 4.0    #   smoothed over sigma pixels
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
@@ -324,6 +357,11 @@ def config_problems(config: TrainConfig) -> list[str]:
               ("lr", _real(config.lr) and config.lr > 0, f"{number} > 0"),
               ("momentum", _real(config.momentum) and 0 <= config.momentum < 1, "in [0, 1)"),
               ("l2", _real(config.l2) and config.l2 >= 0, f"{number} >= 0"),
+              *((name, _real(getattr(config, name)) and getattr(config, name) >= 0,
+                 f"{number} >= 0") for name in ("max_degrees", "max_shift", "elastic")),
+              ("max_scale", _real(config.max_scale) and 0 <= config.max_scale < 1, "in [0, 1)"),
+              ("elastic_sigma", _real(config.elastic_sigma) and config.elastic_sigma > 0,
+               f"{number} > 0"),
               *((name, isinstance(getattr(config, name), bool), yes_no)
                 for name in ("augment", "flip", "include_dev"))]
     problems += [f"{name} = {getattr(config, name)!r} is not {what}"
@@ -374,10 +412,26 @@ def training_rows(config: TrainConfig, splits: Splits) -> tuple:
             np.concatenate([splits.train.y, splits.dev.y]), None, None)
 
 
+class Parts(NamedTuple):
+    """The parts :func:`train` builds a run from: the registry of steps by optimiser name, the
+    batch transform a config asks for, and the accuracy function of the history."""
+
+    optimizers: dict[str, Callable[[TrainConfig], Optimizer]]
+    augmentation: Callable[[TrainConfig], Transform]
+    accuracy: Callable
+
+
+READABLE = Parts(OPTIMIZERS, augmentation, accuracy_of)
+"""The readable parts of this module, the ones the book shows (``fast.FAST``: the fast ones)."""
+
+
 def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev: np.ndarray | None = None,
-          y_dev: np.ndarray | None = None, progress: bool = False) -> tuple[Params, History]:
+          y_dev: np.ndarray | None = None, progress: bool = False, *, parts: Parts = READABLE,
+          train_eval_rows: int | None = TRAIN_SAMPLE_ROWS) -> tuple[Params, History]:
     """Initialise from ``config.seed``, cast X (and X_dev) to ``config.dtype``, and train:
-    ``gradient_descent`` for optimizer "gd" (config.epochs iterations), else ``sgd``."""
+    ``gradient_descent`` for optimizer "gd" (config.epochs iterations), else ``sgd`` with the
+    step, transform and accuracy of ``parts`` (readable by default; ``fast.train`` passes
+    ``fast.FAST``)."""
     params = init_params(config)
     X = X.astype(config.dtype, copy=False)
     if X_dev is not None:
@@ -385,12 +439,19 @@ def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev: np.ndarray |
     if config.optimizer == "gd":
         return gradient_descent(params, X, y, alpha=config.lr, iterations=config.epochs,
                                 X_dev=X_dev, y_dev=y_dev, progress=progress)
-    return sgd(params, X, y, config, X_dev, y_dev, progress=progress)
+    return sgd(params, X, y, config, X_dev, y_dev,
+               optimizer=parts.optimizers[config.optimizer](config),
+               transform=parts.augmentation(config), accuracy=parts.accuracy,
+               train_eval_rows=train_eval_rows, progress=progress)
 
 
 RECOMMENDED = {
-    "mnist": TrainConfig(hidden=256, epochs=40, batch_size=64, lr=0.05, l2=1e-4, augment=True),
+    "mnist": TrainConfig(hidden=800, epochs=150, batch_size=128, lr=0.05, l2=1e-4, augment=True,
+                         elastic=34.0, elastic_sigma=4.0, max_degrees=5.0, max_scale=0.05,
+                         max_shift=1.0),
     "fashion-mnist": TrainConfig(hidden=512, epochs=40, batch_size=128, lr=0.05, l2=1e-4,
                                  include_dev=True),
 }
-"""What ``scratchnet train`` runs with no options, per dataset."""
+"""What ``scratchnet train`` runs with no options, per dataset, chosen on dev data by
+``benchmarks/choose_config.py`` (every candidate and its dev accuracy are in
+``benchmarks/results/configs.jsonl``)."""
