@@ -109,9 +109,11 @@ def test_the_comparison_counts_updates_per_pass_by_optimiser():
                             dev_accuracy=[0.4] * 3, learning_rate=[0.1] * 3, seconds=2.0)
     gd = dataclasses.replace(train.SEED_CONFIG, hidden=2)
     sgd = dataclasses.replace(train.RECOMMENDED["mnist"], hidden=2, batch_size=64)
-    assert summary(gd, params, history, 1000)["updates"] == "3"
-    assert summary(sgd, params, history, 1000)["updates"] == "48"   # 3 epochs of ceil(1000/64)
-    assert summary(sgd, params, history, 1000)["parameters"] == f"{784 * 2 + 2 + 2 * 10 + 10:,}"
+    assert summary(gd, params, history, 1000, 0.5)["updates"] == "3"
+    assert summary(sgd, params, history, 1000, 0.5)["updates"] == "48"  # 3 epochs of ceil(1000/64)
+    n_params = 784 * 2 + 2 + 2 * 10 + 10
+    assert summary(sgd, params, history, 1000, 0.5)["parameters"] == f"{n_params:,}"
+    assert summary(sgd, params, history, 1000, 0.9876)["train accuracy"] == "98.8%"
 
 
 def test_off_diagonal_counts_only_the_mistakes():
