@@ -85,14 +85,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     from scratchnet.train import RECOMMENDED, TRAIN_SAMPLE_ROWS, training_rows
 
     say = print if not args.json else (lambda *a, **k: print(*a, **k, file=sys.stderr))
-    if args.csv:
+    if args.csv:         # what was read is said once the run is known to be possible (below)
         dataset, about = data.csv_dataset(args.csv, args.dataset, progress=not args.no_progress)
-        say(f"data: {args.csv}: {about['rows']:,} labelled rows ({about['layout']}), "
-            f"sha256 {about['sha256']}")
-        say(f"      {describe_choice(about)}")
+        found = [f"data: {args.csv}: {about['rows']:,} labelled rows ({about['layout']}), "
+                 f"sha256 {about['sha256']}", f"      {describe_choice(about)}"]
     else:
         dataset, about = data.load(args.dataset or "mnist"), {}
-        say(f"data: {dataset.name} from {dataset.source} ({dataset.location})")
+        found = [f"data: {dataset.name} from {dataset.source} ({dataset.location})"]
     config = RECOMMENDED[dataset.name]
     overrides = {"hidden": args.hidden, "epochs": args.epochs, "batch_size": args.batch_size,
                  "lr": args.lr, "seed": args.seed, "include_dev": args.include_dev}
@@ -114,6 +113,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                               f"about {budget.gigabytes(needed)} of memory, and "
                               f"{budget.gigabytes(available)} is available")
     splits = data.split(dataset)        # with data.SPLIT_SEED, whatever the training seed
+    for line in found:
+        say(line)
     say(f"      {splits.description}")
     X, y, X_dev, y_dev = training_rows(config, splits)
     if config.include_dev:
