@@ -4,11 +4,13 @@ name (``glue_values``); every expected value is computed at test time."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from book_support import glue_values, soup_of, text_of
 
 from scratchnet import data
 from scratchnet.data import kaggle
+from scratchnet.train import SEED_CONFIG
 
 
 @pytest.fixture(scope="module")
@@ -18,14 +20,16 @@ def values(built_book):
 
 @pytest.fixture(scope="module")
 def kaggle_rows(values):
-    """The labelled rows the page writes to train.csv: the first of the loaded digits."""
+    """The labelled rows the page writes to train.csv: loaded digits in a seeded random order."""
     dataset = data.load("mnist")
-    n = values["data_kaggle_rows"]
-    return dataset.train_images[:n], dataset.train_labels[:n]
+    order = np.random.default_rng(SEED_CONFIG.seed).permutation(len(dataset.train_labels))
+    rows = order[:values["data_kaggle_rows"]]
+    return dataset.train_images[rows], dataset.train_labels[rows]
 
 
 def test_the_page_trains_on_the_rows_it_wrote_with_the_rules_choice(values, kaggle_rows):
     images, labels = kaggle_rows
+    assert np.bincount(labels, minlength=10).min() > 0      # every class is there to learn
     assert values["data_kaggle_zero_share"] == pytest.approx(kaggle.zero_share(images))
     assert values["data_kaggle_dataset"] == kaggle.looks_like(images) == "mnist"
 

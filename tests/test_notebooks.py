@@ -237,6 +237,8 @@ def test_a_multiline_equation_is_aligned_and_blank_lines_never_reach_dollar_doll
 def test_an_equation_in_a_list_item_keeps_its_indent():
     text = markdown_of(convert("- first:\n\n  ```{math}\n  x = 1\n  ```\n- second", PageFacts()))
     assert text == "- first:\n\n  $$\n  x = 1\n  $$\n- second"
+    text = markdown_of(convert("1. ```{math}\n   y = 2\n   ```\n2. next", PageFacts()))
+    assert text == "1. $$\n   y = 2\n   $$\n2. next"
 
 
 def test_admonitions_become_block_quotes_with_their_title():

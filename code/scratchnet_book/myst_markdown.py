@@ -244,7 +244,8 @@ def convert(text: str, facts: PageFacts) -> list[Piece]:
             pieces.append("\n".join(lines[start:end]))
         else:
             first = lines[start]
-            indent = first[:len(first) - len(first.lstrip(" >"))]
+            cut = first.find(token.markup) if token.markup else -1
+            indent = first[:cut] if cut > 0 else first[:len(first) - len(first.lstrip(" >"))]
             pieces.extend(indented(replacement, indent))
         position = end
     if position < len(lines):
