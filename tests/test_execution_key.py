@@ -110,6 +110,12 @@ def test_the_key_changes_with_a_benchmark_script_the_page_names(library, tmp_pat
     assert key_of(page, tmp_path) != changed, "the script itself"
 
 
+def test_a_page_that_is_not_a_notebook_has_no_key_even_if_it_shows_a_code_cell():
+    template = "# Guide\n\n`````markdown\n```{code-cell} ipython3\nx = 1\n```\n`````\n"
+    assert ek.execution_key(template, Path(".")) is None
+    assert ek.execution_key(PAGE.format(title="t", code="x = 1"), Path(".")) is not None
+
+
 def test_a_page_without_code_cells_has_no_key():
     assert ek.execution_key("# Title\n\nJust prose.\n", Path(".")) is None
 

@@ -142,9 +142,15 @@ def data_fingerprint() -> str:
     return digest(repr(sorted(found)).encode())
 
 
+NOTEBOOK = re.compile(r"\A---\n.*?^kernelspec:.*?^---$", re.MULTILINE | re.DOTALL)
+"""The front matter of a MyST notebook: only such a page runs its code cells (a plain page may
+show a ``{code-cell}`` inside a code block, as the instructor guide's template does)."""
+
+
 def execution_key(source: str, page_dir: Path) -> str | None:
-    """What a notebook page's outputs depend on beyond its code, or None without code cells."""
-    if not CELL.search(source):
+    """What a notebook page's outputs depend on beyond its code, or None for a page that is not
+    a notebook (no kernel in its front matter) or has no code cells."""
+    if not NOTEBOOK.match(source) or not CELL.search(source):
         return None
     files, uses_data = page_dependencies(source, page_dir)
     key = f"library {library_fingerprint(files)}, lock {lock_fingerprint()}"
