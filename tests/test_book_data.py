@@ -151,7 +151,7 @@ def test_data_page_round_trips_csv_and_idx_and_shows_the_readers(data_page, valu
     assert values["data_csv_roundtrip"] is True and values["data_idx_roundtrip"] is True
     assert values["data_idx_bytes"] == values["data_idx_expected_bytes"]
     code = " ".join(text_of(block) for block in data_page.select("div.highlight-python"))
-    for function in ("def read_csv(", "def parse_idx(", "def read_idx(", "def scale(",
+    for function in ("def read_csv_rows(", "def parse_idx(", "def read_idx(", "def scale(",
                      "def stratified_order("):
         assert function.replace("(", " (") in code or function in code, f"{function} not shown"
 
