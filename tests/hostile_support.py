@@ -9,7 +9,8 @@ interpreter's own size with the library imported (:func:`baseline`, measured onc
 case's ``allowance``, a small multiple of what a legitimate file of that kind needs. A regression
 that allocates what a header claims fails with a MemoryError (or is killed) instead of swapping;
 one that hangs is killed at the timeout. The peak resident memory of each case (``ru_maxrss`` of
-that child, from ``os.wait4``) is kept in :data:`PEAKS` for the report.
+that process: ``VmHWM`` read at its exit, since a child forked from a large pytest process starts
+with the parent's pages counted in ``ru_maxrss``) is kept in :data:`PEAKS` for the report.
 """
 
 from __future__ import annotations
@@ -52,6 +53,25 @@ def baseline() -> tuple[int, int]:
     return vm, rss
 
 
+WRAPPER = """
+import atexit, os, runpy, sys
+def report_peak():
+    status = dict(line.split(':', 1) for line in open('/proc/self/status'))
+    with open(os.environ['HOSTILE_PEAK_FILE'], 'w') as file:
+        file.write(status['VmHWM'].split()[0])
+atexit.register(report_peak)
+mode, target, *rest = sys.argv[1:]
+if mode == '-m':
+    sys.argv = [target, *rest]
+    runpy.run_module(target, run_name='__main__', alter_sys=True)
+else:
+    sys.argv = ['-c', *rest]
+    exec(compile(target, '<string>', 'exec'), {'__name__': '__main__'})
+"""
+"""Runs ``python -m module ...`` or ``python -c script ...`` and, at exit, writes the process's
+peak resident memory (kB) to ``$HOSTILE_PEAK_FILE``: the peak of what it ran, not of the fork."""
+
+
 @dataclass
 class Bounded:
     """What a bounded run did: exit status, output, peak memory, and whether it was killed."""
@@ -90,10 +110,12 @@ def run_bounded(args: list[str], *, allowance: int, case: str, timeout: float = 
     def limit_memory():
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    command = [sys.executable, *(python or ["-m", "scratchnet"]), *map(str, args)]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    command = [sys.executable, "-c", WRAPPER, *(python or ["-m", "scratchnet"]), *map(str, args)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as peak_file:
         child = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                 cwd=cwd or ROOT, env={**os.environ, **ONE_THREAD, **(env or {})},
+                                 cwd=cwd or ROOT, env={**os.environ, **ONE_THREAD, **(env or {}),
+                                                       "HOSTILE_PEAK_FILE": peak_file.name},
                                  preexec_fn=limit_memory)
         killed = threading.Event()
 
@@ -109,9 +131,10 @@ def run_bounded(args: list[str], *, allowance: int, case: str, timeout: float = 
         child.returncode = os.waitstatus_to_exitcode(status)   # reaped: Popen must not wait
         out.seek(0)
         err.seek(0)
+        reported = peak_file.read().strip()           # empty when the process was killed
+        peak = int(reported) * 1024 if reported else usage.ru_maxrss * 1024
         result = Bounded(child.returncode, out.read().decode(errors="replace"),
-                         err.read().decode(errors="replace"), usage.ru_maxrss * 1024, limit,
-                         killed.is_set())
+                         err.read().decode(errors="replace"), peak, limit, killed.is_set())
     PEAKS[case] = result.peak
     return result
 

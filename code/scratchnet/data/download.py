@@ -75,8 +75,9 @@ class Deadline:
 
 
 def session_watched_by(deadline: Deadline):
-    """A ``requests.Session`` whose every connection (direct or through a proxy) registers its
-    socket with ``deadline`` as soon as it is connected."""
+    """A ``requests.Session`` whose every connection (direct or through an HTTP proxy) registers
+    its socket with ``deadline`` as soon as it is connected (through a SOCKS proxy the deadline is
+    checked between reads only)."""
     import requests
     import urllib3
 
@@ -100,7 +101,8 @@ def session_watched_by(deadline: Deadline):
 
         def proxy_manager_for(self, proxy, **kwargs):
             manager = super().proxy_manager_for(proxy, **kwargs)
-            manager.pool_classes_by_scheme = {"http": Pool, "https": SecurePool}
+            if not proxy.lower().startswith("socks"):     # SOCKS pools are its own: per-read
+                manager.pool_classes_by_scheme = {"http": Pool, "https": SecurePool}
             return manager
 
     session = requests.Session()
