@@ -81,12 +81,12 @@ training loop in at most that many times PyTorch's time, at that share of the me
 matrix-product peak or more."""
 NOT_MEASURED = "—"
 """What a table of results shows for a value that was not measured."""
-LABELS = {"cli": "scratchnet train", "scratchnet": "readable", "fast": "fast", "torch": "PyTorch"}
+LABELS = {"cli": "CLI", "scratchnet": "readable", "fast": "fast", "torch": "PyTorch"}
 """The implementations as the book's table heads them."""
-ROWS = ("best time (s)", "median time (s)", "GFLOP/s, best run", "% of peak, best run",
-        "time / PyTorch's, best", "time / PyTorch's, median", "best single step (ms)",
-        "single step / PyTorch's", "single step, % of peak", "test accuracy (%)",
-        "max |weight − fast's|")
+ROWS = ("best time (s)", "median time (s)", "best GFLOP/s", "best % of peak",
+        "best time / PyTorch", "median / PyTorch", "best step (ms)",
+        "step / PyTorch", "step % of peak", "test accuracy (%)",
+        "max |w − fast's|")
 """The rows of :func:`results_table`, in order."""
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -434,11 +434,12 @@ def peak_disturbed(out: dict) -> bool:
 def summary(out: dict | None, problem: str = "") -> dict[str, str]:
     """The benchmark's figures as short texts by name (numbers formatted, words such as "met"),
     for a table of the book: each is :data:`NOT_MEASURED` when the benchmark did not run
-    (``out`` None, ``problem`` saying why, or a run without PyTorch or without the CLI)."""
+    (``out`` None, ``problem`` saying why, or a run without PyTorch or without the CLI); ``why``
+    holds ``problem`` then, and is empty for a run."""
     ran = out is not None and bool(out.get("torch_run")) and JUDGED in out["results"]
-    status = "run" if ran else "not run" + (f": {problem}" if problem else "")
     judged = verdicts(out if ran else None)
-    values = {"status": status, "verdict_ratio": judged["ratio_to_torch"],
+    values = {"status": "run" if ran else "not run", "why": "" if ran else problem,
+              "verdict_ratio": judged["ratio_to_torch"],
               "verdict_peak": judged["percent_of_peak"],
               "target_ratio": f"{TARGETS['ratio_to_torch']:g}",
               "target_peak": f"{TARGETS['percent_of_peak']:g}"}

@@ -84,6 +84,7 @@ def small_type(page: str, book: Path = BOOK) -> list[str]:
     return found
 
 
+WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)")
 
 
@@ -94,9 +95,10 @@ def glued_in_text(page: str, book: Path = BOOK) -> set[str]:
 
 def sentences_in_glue(values: dict[str, object], shown: set[str], max_words: int = 3,
                       generated: tuple[str, ...] = ()) -> list[str]:
-    """Glued strings the page shows (names in ``shown``) of more than ``max_words`` words: prose
-    built in a code cell. ``generated`` lists the strings a library function wrote as a report (a
-    split's description), allowed."""
+    """Glued strings the page shows (names in ``shown``) of more than ``max_words`` words (runs of
+    letters: a list of numbers, "classes 0, 4 and 8", is values, not prose): prose built in a code
+    cell. ``generated`` lists the strings a library function wrote as a report (a split's
+    description), allowed."""
     return [f"{name}: {value!r}" for name, value in values.items()
             if name in shown and isinstance(value, str) and value not in generated
-            and len(value.split()) > max_words]
+            and len(WORD.findall(value)) > max_words]
