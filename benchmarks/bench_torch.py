@@ -81,7 +81,7 @@ training loop in at most that many times PyTorch's time, at that share of the me
 matrix-product peak or more."""
 NOT_MEASURED = "—"
 """What a table of results shows for a value that was not measured."""
-LABELS = {"cli": "CLI", "scratchnet": "readable", "fast": "fast", "torch": "PyTorch"}
+LABELS = {"cli": "CLI", "scratchnet": "sgd", "fast": "fast", "torch": "PyTorch"}
 """The implementations as the book's table heads them."""
 ROWS = ("best time (s)", "median time (s)", "best GFLOP/s", "best % of peak",
         "best time / PyTorch", "median / PyTorch", "best step (ms)",

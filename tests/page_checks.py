@@ -84,7 +84,7 @@ def small_type(page: str, book: Path = BOOK) -> list[str]:
     return found
 
 
-WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")   # a word of letters: not 0.5, a_name, /a/path
 GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)")
 
 
@@ -95,10 +95,11 @@ def glued_in_text(page: str, book: Path = BOOK) -> set[str]:
 
 def sentences_in_glue(values: dict[str, object], shown: set[str], max_words: int = 3,
                       generated: tuple[str, ...] = ()) -> list[str]:
-    """Glued strings the page shows (names in ``shown``) of more than ``max_words`` words (runs of
-    letters: a list of numbers, "classes 0, 4 and 8", is values, not prose): prose built in a code
-    cell. ``generated`` lists the strings a library function wrote as a report (a split's
-    description), allowed."""
+    """Glued strings the page shows (names in ``shown``) of more than ``max_words`` words (tokens of
+    letters only: a list of numbers, "classes 0, 4 and 8", a path or a run's name is values, not
+    prose): prose built in a code cell. ``generated`` lists the strings a library function wrote
+    as a report (a split's description), allowed."""
     return [f"{name}: {value!r}" for name, value in values.items()
             if name in shown and isinstance(value, str) and value not in generated
-            and len(WORD.findall(value)) > max_words]
+            and sum(bool(WORD.fullmatch(token.strip(".,;:!?()\"'"))) for token in value.split())
+            > max_words]

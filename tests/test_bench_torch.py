@@ -174,7 +174,7 @@ def test_without_pytorch_nothing_is_judged_and_no_figure_is_shown():
         assert set(measured.values()) == {bench_torch.NOT_MEASURED}, measured
     table = bench_torch.results_table(None)
     assert set(table.to_numpy().ravel()) == {bench_torch.NOT_MEASURED}
-    assert list(table.columns) == ["CLI", "readable", "fast", "PyTorch"]
+    assert list(table.columns) == ["CLI", "sgd", "fast", "PyTorch"]
 
 
 def test_the_targets_are_the_librarys_and_judged_on_the_cli():
@@ -225,11 +225,11 @@ def test_the_results_table_shows_each_implementations_figures():
     assert table.loc["best time / PyTorch", "PyTorch"] == bench_torch.NOT_MEASURED
     assert table.loc["best % of peak", "CLI"] == "71.0"
     assert table.loc["test accuracy (%)", "PyTorch"] == "81.25"
-    assert table.loc["best step (ms)", "readable"] == "4.00"
+    assert table.loc["best step (ms)", "sgd"] == "4.00"
     assert table.loc["max |w − fast's|", "PyTorch"] == "0.0123"
     assert table.loc["max |w − fast's|", "fast"] == bench_torch.NOT_MEASURED
     no_torch = bench_torch.results_table(made_up_results(0.5, 70.0, torch=False))
-    assert list(no_torch.columns) == ["CLI", "readable", "fast"]
+    assert list(no_torch.columns) == ["CLI", "sgd", "fast"]
     assert set(no_torch.loc["best time / PyTorch"]) == {bench_torch.NOT_MEASURED}
 
 

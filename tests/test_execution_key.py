@@ -120,12 +120,12 @@ def test_a_page_without_code_cells_has_no_key():
     assert ek.execution_key("# Title\n\nJust prose.\n", Path(".")) is None
 
 
-def build(src: Path, out: Path) -> int:
+def build(src: Path, out: Path, builder: str = "html") -> int:
     """Build ``src`` with MyST-NB's execution cache and this extension; pages executed."""
     from sphinx.application import Sphinx
 
     status = io.StringIO()
-    app = Sphinx(str(src), None, str(out / "html"), str(out / "doctrees"), "html",
+    app = Sphinx(str(src), None, str(out / builder), str(out / "doctrees"), builder,
                  confoverrides={"extensions": ["myst_nb", "scratchnet_book.execution_key"],
                                 "nb_execution_mode": "cache",
                                 "nb_execution_cache_path": str(out / "cache"),
@@ -136,11 +136,9 @@ def build(src: Path, out: Path) -> int:
     return status.getvalue().count("Executed notebook in")
 
 
-def test_a_rebuild_executes_only_the_pages_whose_imports_changed(library, tmp_path, monkeypatch):
-    """Two pages, one importing alpha (and through it beta), one gamma. Sphinx would not even
-    read a page again whose own file is unchanged; the extension marks it outdated."""
-    monkeypatch.setenv("PYTHONPATH", str(library.parent))     # the kernels import the stand-in
-    src, out = tmp_path / "book", tmp_path / "_build"
+def two_pages(tmp_path: Path) -> Path:
+    """A book of two pages, one importing alpha (and through it beta), one gamma."""
+    src = tmp_path / "book"
     src.mkdir()
     (src / "conf.py").write_text("")
     (src / "index.md").write_text(textwrap.dedent("""\
@@ -155,9 +153,29 @@ def test_a_rebuild_executes_only_the_pages_whose_imports_changed(library, tmp_pa
                                                    "print(alpha.A)"))
     (src / "uses_gamma.md").write_text(PAGE.format(title="G", code="from scratchnet import gamma\n"
                                                    "print(gamma.G)"))
+    return src
+
+
+def test_a_rebuild_executes_only_the_pages_whose_imports_changed(library, tmp_path, monkeypatch):
+    """Sphinx would not even read a page again whose own file is unchanged; the extension marks
+    it outdated when what it imports changed."""
+    monkeypatch.setenv("PYTHONPATH", str(library.parent))     # the kernels import the stand-in
+    src, out = two_pages(tmp_path), tmp_path / "_build"
     assert build(src, out) == 2
     assert build(src, out) == 0, "nothing changed: nothing runs"
     (library / "beta.py").write_text("VALUE = 41\n")
     assert build(src, out) == 1, "only the page that imports alpha, which imports beta"
     assert "42" in (out / "html" / "uses_alpha.html").read_text()
     assert build(src, out) == 0
+
+
+def test_the_html_pages_follow_a_run_of_the_single_page_build(library, tmp_path, monkeypatch):
+    """The PDF's single-page build shares the doctrees: after it ran the changed page again, the
+    html build must write that page too, though its source file is older than its html."""
+    monkeypatch.setenv("PYTHONPATH", str(library.parent))
+    src, out = two_pages(tmp_path), tmp_path / "_build"
+    assert build(src, out) == 2
+    (library / "beta.py").write_text("VALUE = 41\n")
+    assert build(src, out, "singlehtml") == 1
+    assert build(src, out) == 0, "the single-page build's execution is reused"
+    assert "42" in (out / "html" / "uses_alpha.html").read_text()

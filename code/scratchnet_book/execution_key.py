@@ -190,7 +190,21 @@ def outdated(app, env, added, changed, removed) -> list[str]:
         if path.is_file() and execution_key(path.read_text(encoding="utf-8"),
                                             path.parent) != key:
             stale.append(docname)
-    return stale
+    return stale + [d for d in written_before_read(app, env) if d not in stale]
+
+
+def written_before_read(app, env) -> list[str]:
+    """Pages of the html build older than their last reading: another builder sharing
+    ``_build/.doctrees`` (the single-page build for the PDF) read them again since, maybe with new
+    outputs, and Sphinx, which compares a page only with its source file, would not write them."""
+    if app.builder.name != "html":
+        return []
+    found = []
+    for docname, read_at_us in env.all_docs.items():
+        target = Path(app.builder.get_outfilename(docname))
+        if target.is_file() and target.stat().st_mtime_ns // 1_000 < read_at_us:
+            found.append(docname)
+    return found
 
 
 def purge(app, env, docname: str) -> None:

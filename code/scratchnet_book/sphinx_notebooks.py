@@ -441,8 +441,8 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     """build-finished: write ``_notebooks/<page>.ipynb`` for every MyST notebook page."""
     from sphinx.util import logging
 
-    if exception is not None or app.builder.format != "html":
-        return
+    if exception is not None or app.builder.name != "html":
+        return      # singlehtml (the PDF's source) has no page of its own to offer a notebook on
     logger = logging.getLogger(__name__)
     repository, branch = _repository(app)
     out = Path(app.outdir) / NOTEBOOK_DIR
@@ -465,7 +465,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
 def link_notebook(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
                   doctree: nodes.document | None) -> None:
     """html-page-context (after the theme's buttons): point downloads and Colab at the notebook."""
-    if doctree is None or app.builder.format != "html":
+    if doctree is None or app.builder.name != "html":
         return
     if not is_notebook_source(Path(app.env.doc2path(pagename))):
         return
