@@ -1,6 +1,8 @@
 """scratchnet.runs: the cache of trained runs the book's chapters share returns exactly what
 training returns."""
 
+import sys
+import types
 from dataclasses import replace
 
 import numpy as np
@@ -68,3 +70,25 @@ def test_a_damaged_cache_entry_is_retrained_not_trusted(tmp_path):
     p2, _ = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
     assert all(np.array_equal(p1[k], p2[k]) for k in p1)
     assert checkpoint.load(entry)[0]["W1"].shape == (784, 8)
+
+
+def test_every_library_module_the_training_imports_is_in_the_key():
+    """A module that the weight-computing modules import (a helper moved out of ``train``, say)
+    decides the weights too: it must be in :data:`runs.WEIGHT_MODULES`, or be one of the modules
+    that compute none."""
+    import ast
+    from pathlib import Path
+
+    keyed = {module.__name__ for module in runs.WEIGHT_MODULES}
+    imported = set()
+    for module in runs.WEIGHT_MODULES:
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scratchnet"):
+                imported.add(node.module)
+                imported |= {f"{node.module}.{a.name}" for a in node.names
+                             if f"{node.module}.{a.name}" in sys.modules}
+            elif isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names if a.name.startswith("scratchnet")}
+    imported = {name for name in imported if isinstance(sys.modules.get(name), types.ModuleType)}
+    assert imported - keyed - set(runs.NOT_WEIGHT_MODULES) == set()
