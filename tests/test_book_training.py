@@ -366,6 +366,19 @@ def test_the_tex_check_sees_maths_broken_by_a_list_item():
 def test_no_word_with_a_bracketed_plural(built_book, page):
     text = text_of(soup_of(built_book, page).find("main"))
     assert not re.findall(r"\w+\(s\)", text), "words must follow the values: 1 epoch, 2 epochs"
+    main = soup_of(built_book, page).find("main")
+    for code in main.select("pre, code"):
+        code.decompose()
+    assert not ONE_WITH_A_PLURAL.findall(text_of(main)), "words follow values: 1 pixel, 2 pixels"
+
+
+ONE_WITH_A_PLURAL = re.compile(r"(?<![\d.,])[±+−-]?1 (pixels|points|epochs|digits|images|classes|"
+                               r"units|steps|seconds|passes)\b")
+
+
+def test_one_with_a_plural_is_found_and_other_counts_are_not():
+    assert ONE_WITH_A_PLURAL.findall("shifted by up to 1 pixels, ±1 points") == ["pixels", "points"]
+    assert not ONE_WITH_A_PLURAL.findall("0.1 points, 11 pixels, 2.1 epochs, 1 pixel, 21 digits")
 
 
 @pytest.mark.parametrize("page", PAGES)
