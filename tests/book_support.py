@@ -73,16 +73,6 @@ def glued(node) -> list[str]:
     return [text_of(span) for span in node.select("span.pasted-text")]
 
 
-def glued_in_paragraph(soup: BeautifulSoup, opening: str, containing: str = "") -> list[str]:
-    """The glued values of the first paragraph whose text starts with ``opening`` and contains
-    ``containing``."""
-    for p in soup.find_all("p"):
-        text = text_of(p)
-        if text.startswith(opening) and containing in text:
-            return glued(p)
-    raise AssertionError(f"no paragraph starting {opening!r} containing {containing!r}")
-
-
 def assert_figures_are_images_with_alt_text_and_captions(figures, min_alt: int) -> None:
     """Each figure holds an image with a source, alt text of more than ``min_alt`` characters
     (spaces at the ends not counted), and a caption."""

@@ -249,6 +249,14 @@ def axe_install() -> None:
     run(["npm", "ci", "--prefix", str(NPM_PROJECT), "--no-audit", "--no-fund"], DOWNLOAD_TIMEOUT)
 
 
+def poppler_ok() -> str:
+    """pdftotext and pdftohtml, which read the PDF back in its tests."""
+    missing = [tool for tool in ("pdftotext", "pdftohtml") if shutil.which(tool) is None]
+    if missing:
+        raise Missing(f"{' and '.join(missing)} not on PATH")
+    return "pdftotext, pdftohtml"
+
+
 # --- the targets --------------------------------------------------------------------------------
 
 
@@ -277,6 +285,10 @@ def parts_for(targets: set[str]) -> list[Part]:
                  how="sudo apt-get install chromium, or .venv/bin/playwright install chromium",
                  optional=True),
         ]
+        parts.append(Part("poppler-utils", "the PDF tests (they skip without it)", poppler_ok,
+                          None, apt=("poppler-utils",),
+                          how="sudo apt-get install poppler-utils (pdftotext, pdftohtml)",
+                          optional=True))
         if (NPM_PROJECT / "package-lock.json").is_file():
             parts.append(Part("axe-core", "the accessibility tests (they skip without it)",
                               axe_ok, axe_install, apt=npm_if_absent(),
