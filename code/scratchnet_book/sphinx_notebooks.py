@@ -447,10 +447,15 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     repository, branch = _repository(app)
     out = Path(app.outdir) / NOTEBOOK_DIR
     totals: dict[str, int] = {}
+    environment = Path(app.doctreedir) / "environment.pickle"   # saved whenever a page was read
+    kept = 0
     for docname, path in _notebook_pages(app).items():
+        target = out / f"{docname}.ipynb"
+        if up_to_date(target, environment):
+            kept += 1
+            continue
         facts = page_facts(app, docname)
         notebook = runnable_notebook(path, repository, branch, app.config.project, facts)
-        target = out / f"{docname}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
         for problem in dict.fromkeys(facts.problems):
@@ -458,8 +463,16 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
                            subtype="notebook", location=docname)
         for construct, count in facts.counts.items():
             totals[construct] = totals.get(construct, 0) + count
-    logger.info("notebooks: converted " + ", ".join(
+    logger.info(f"notebooks: {kept} up to date; converted " + ", ".join(
         f"{construct} {count}" for construct, count in sorted(totals.items())))
+
+
+def up_to_date(notebook: Path, environment: Path) -> bool:
+    """Whether ``notebook`` was written after the build environment was last saved: Sphinx saves
+    it whenever it read a page again, so with nothing read since, every notebook still holds what
+    it would be written with (a rebuild with no change writes none)."""
+    return (notebook.is_file() and environment.is_file()
+            and notebook.stat().st_mtime_ns > environment.stat().st_mtime_ns)
 
 
 def link_notebook(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
