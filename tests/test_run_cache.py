@@ -76,19 +76,13 @@ def test_every_library_module_the_training_imports_is_in_the_key():
     """A module that the weight-computing modules import (a helper moved out of ``train``, say)
     decides the weights too: it must be in :data:`runs.WEIGHT_MODULES`, or be one of the modules
     that compute none."""
-    import ast
     from pathlib import Path
 
+    from scratchnet_book.execution_key import imported_names
+
     keyed = {module.__name__ for module in runs.WEIGHT_MODULES}
-    imported = set()
-    for module in runs.WEIGHT_MODULES:
-        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scratchnet"):
-                imported.add(node.module)
-                imported |= {f"{node.module}.{a.name}" for a in node.names
-                             if f"{node.module}.{a.name}" in sys.modules}
-            elif isinstance(node, ast.Import):
-                imported |= {a.name for a in node.names if a.name.startswith("scratchnet")}
-    imported = {name for name in imported if isinstance(sys.modules.get(name), types.ModuleType)}
+    imported = {name for module in runs.WEIGHT_MODULES
+                for name in imported_names(Path(module.__file__).read_text(encoding="utf-8"))
+                if name.split(".")[0] == "scratchnet"
+                and isinstance(sys.modules.get(name), types.ModuleType)}
     assert imported - keyed - set(runs.NOT_WEIGHT_MODULES) == set()
