@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from scratchnet import data, fast, perf
-from scratchnet.cli import config_setting
+from scratchnet.cli_args import config_setting
 from scratchnet.data.splits import stratified_order
 from scratchnet.train import RECOMMENDED
 

@@ -22,7 +22,7 @@ import pytest
 from book_support import assert_figures_are_images_with_alt_text_and_captions, glue_values, text_of
 from bs4 import BeautifulSoup
 
-from scratchnet import fast, perf, plots, train
+from scratchnet import fast, fast_augment, perf, plots, train
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "performance.md"
@@ -227,7 +227,7 @@ def test_fast_path_bit_identity_was_asserted_on_the_page(page, values):
 
 
 def test_the_float32_distortions_stay_within_the_stated_bound(values):
-    assert values["perf_distort_tol"] == fast.DISTORTION_TOLERANCE
+    assert values["perf_distort_tol"] == fast_augment.DISTORTION_TOLERANCE
     assert 0 <= values["perf_distort_diff"] <= values["perf_distort_tol"]
     assert values["perf_distort_speedup"] == pytest.approx(
         values["perf_distort_us_readable"] / values["perf_distort_us_fast"])

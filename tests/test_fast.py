@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from quick_model import mnist_splits, toy_data
 
-from scratchnet import augment, fast, perf
+from scratchnet import augment, fast, fast_augment, perf
 from scratchnet import train as train_module
+from scratchnet.augment import augmentation
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import forward, init_he, init_uniform
-from scratchnet.train import TRAIN_SAMPLE_ROWS, TrainConfig, augmentation, sgd
+from scratchnet.train import TRAIN_SAMPLE_ROWS, TrainConfig, sgd
 
 NAMES = ("W1", "b1", "W2", "b2")
 N = 300                         # rows of toy data: not a multiple of any batch size used here
@@ -39,7 +40,7 @@ AUGMENTED = {
                                 max_degrees=5.0, max_scale=0.05, max_shift=1.0, flip=True,
                                 seed=7),
 }
-PIXEL_TOLERANCE = fast.DISTORTION_TOLERANCE
+PIXEL_TOLERANCE = fast_augment.DISTORTION_TOLERANCE
 """The float32 distortions of the fast path and the readable float64 ones differ by at most this
 much per pixel (pixels are in [0, 1]): rounding, not a different map."""
 WEIGHT_TOLERANCE = 1e-4
@@ -103,11 +104,11 @@ def test_with_the_readable_transform_the_fast_step_gives_the_readable_weights(co
 def test_the_fast_distortions_are_the_readable_ones_up_to_rounding(config):
     X, _ = toy_data(200)
     readable = augmentation(config)(X, np.random.default_rng(11))
-    quick = fast.augmentation_fast(config)(X, np.random.default_rng(11))
+    quick = fast_augment.augmentation_fast(config)(X, np.random.default_rng(11))
     assert quick.dtype == readable.dtype == X.dtype and quick.shape == X.shape
     assert np.abs(quick - readable).max() <= PIXEL_TOLERANCE
     assert np.abs(readable - X).max() > 0.1          # the maps did move the ink
-    other = fast.augmentation_fast(config)(X, np.random.default_rng(12))
+    other = fast_augment.augmentation_fast(config)(X, np.random.default_rng(12))
     assert np.abs(other - readable).max() > 100 * PIXEL_TOLERANCE
 
 
@@ -201,7 +202,8 @@ def test_the_fast_step_plugs_into_the_readable_loop():
     p0 = init_he(16, np.random.default_rng(2))
     a, ha = fast.sgd_fast(p0, X, y, config, X[:50], y[:50])
     b, hb = sgd({k: v.copy() for k, v in p0.items()}, X, y, config, X[:50], y[:50],
-                optimizer=fast.momentum_fast(config), transform=fast.augmentation_fast(config),
+                optimizer=fast.momentum_fast(config),
+                transform=fast_augment.augmentation_fast(config),
                 accuracy=fast.accuracy_fast)
     for k in NAMES:
         assert np.array_equal(a[k], b[k]), k
@@ -250,7 +252,7 @@ def test_the_fast_sample_points_are_the_readable_ones_in_float32():
     rng = np.random.default_rng(0)
     maps = augment.random_maps(20, rng, 30.0, 0.2, 3.0)
     readable = augment.affine_sample_points(*maps)
-    quick = fast.sample_points_fast(*maps)
+    quick = fast_augment.sample_points_fast(*maps)
     assert quick.dtype == np.float32 and quick.shape == readable.shape == (20, 2, 784)
     assert np.abs(quick - readable).max() < 1e-5
 
@@ -261,7 +263,7 @@ def test_fast_bilinear_reads_zero_outside_the_image_like_the_readable_one():
     rng = np.random.default_rng(1)
     points = rng.uniform(-3, 31, (10, 2, 784))       # many points outside the image
     readable = augment.bilinear(X.reshape(10, 28, 28), points)
-    quick = fast.bilinear_fast(X, points.astype(np.float32))
+    quick = fast_augment.bilinear_fast(X, points.astype(np.float32))
     assert np.abs(quick - readable).max() < 1e-5
 
 

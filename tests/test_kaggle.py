@@ -21,7 +21,7 @@ import pytest
 
 from scratchnet import checkpoint, cli, data
 from scratchnet.data import kaggle
-from scratchnet.data.formats import MAX_CSV_LINE
+from scratchnet.data.csv_format import MAX_CSV_LINE
 from scratchnet.errors import DataError
 from scratchnet.model import predict
 
@@ -308,14 +308,14 @@ def test_conflicting_predict_options_are_refused(tmp_path, capsys):
 
 
 def test_too_many_rows_are_refused_before_the_images_are_allocated(tmp_path, digits, monkeypatch):
-    from scratchnet.data import formats
+    from scratchnet.data import csv_format
 
     images, labels = digits
     path = write_csv(tmp_path / "train.csv", images[:20], labels[:20])
-    monkeypatch.setattr(formats, "MAX_CSV_ROWS", 10)
-    monkeypatch.setattr(formats.np, "empty", lambda *a, **k: pytest.fail("allocated"))
+    monkeypatch.setattr(csv_format, "MAX_CSV_ROWS", 10)
+    monkeypatch.setattr(csv_format.np, "empty", lambda *a, **k: pytest.fail("allocated"))
     with pytest.raises(DataError, match=r"train\.csv: more than 10 rows"):
-        formats.read_csv_rows(path)
+        csv_format.read_csv_rows(path)
 
 
 # --- bounded memory and the progress bar ----------------------------------------------------
@@ -323,7 +323,7 @@ def test_too_many_rows_are_refused_before_the_images_are_allocated(tmp_path, dig
 PEAK_SCRIPT = """
 import sys
 import numpy as np, pandas, tqdm
-from scratchnet.data import formats
+from scratchnet.data import csv_format
 
 def status(key):
     with open("/proc/self/status") as f:
@@ -332,7 +332,7 @@ def status(key):
 with open("/proc/self/clear_refs", "w") as f:   # the peak (VmHWM) starts again from here
     f.write("5")
 before = status("VmRSS:")
-images, labels, _ = formats.read_csv_rows(sys.argv[1])
+images, labels, _ = csv_format.read_csv_rows(sys.argv[1])
 print(before, status("VmHWM:"), images.nbytes)
 """
 

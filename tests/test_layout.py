@@ -1,5 +1,5 @@
 """The layout of the code: the library never reaches for the book's tooling, the data layer sits
-below the network, and no module imports another's private names."""
+below the network, no module imports another's private names, and none is over 400 lines."""
 
 from __future__ import annotations
 
@@ -75,3 +75,13 @@ def test_no_module_imports_a_private_name_of_another(path):
                 and node.value.id in modules and node.attr.startswith("_")
                 and not node.attr.startswith("__")):
             pytest.fail(f"{module_name(path)}:{node.lineno}: {node.value.id}.{node.attr}")
+
+
+MAX_LINES = 400
+"""The longest a module of the library may be: past it, a module holds more than one part."""
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: module_name(p))
+def test_no_module_of_the_library_is_over_400_lines(path):
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{module_name(path)}: {lines} lines"

@@ -11,17 +11,15 @@ import pytest
 from quick_model import QUICK_CONFIG, mnist_splits, quick_model, toy_data
 
 from scratchnet import train as train_module
-from scratchnet.augment import random_affine, random_flip
-from scratchnet.epochs import early_stopping, last_epoch
+from scratchnet.augment import augmentation, random_affine, random_flip
+from scratchnet.epochs import History, early_stopping, last_epoch
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import backward, forward, init_uniform, one_hot
 from scratchnet.train import (
     SEED_CONFIG,
-    History,
     Optimizer,
     TrainConfig,
     adam_step,
-    augmentation,
     gradient_descent,
     gradient_descent_step,
     init_params,

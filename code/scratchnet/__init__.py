@@ -4,14 +4,16 @@ The package follows the pipeline the book walks through, data -> model -> train 
 plots; each part may import only the parts above it in this list:
 
     errors, files      the one exception type and its one-line messages; atomic file writes
-    data/              the datasets: formats (IDX, CSV), download (bounded HTTP), sources (local,
-                       system, mirror), npm, datasets (load), kaggle (a CSV as a dataset,
-                       submissions), splits (split, scale, SPLIT_SEED), catalog (data info),
-                       preprocess (a picture as an input row)
+    data/              the datasets: formats (IDX), csv_format (Kaggle CSV), download (bounded
+                       HTTP), sources (local, system, mirror), npm, datasets (load), kaggle (a
+                       CSV as a dataset, submissions), splits (split, scale, SPLIT_SEED), catalog
+                       (data info), preprocess (a picture as an input row)
     model              the network, its loss and gradients
+    config_rules       the rules a training configuration's fields obey (no imports)
     augment, train     transforms of a batch; the optimisers and the training loop
-    fast               the parts of training again, for speed (beside train, never instead of it);
-                       fast.train is what the CLI, runs and the chapters train with
+    fast, fast_augment the parts of training again, for speed (beside train, never instead of it),
+                       and the batch distortions in float32; fast.train is what the CLI, runs
+                       and the chapters train with
     evaluate, robustness, perf, plots, gradcheck
                        measuring a network and its training; the book's figures; gradient checks
     checkpoint         model files (.npz, no pickle) and the weights' fingerprint
@@ -20,8 +22,10 @@ plots; each part may import only the parts above it in this list:
     budget             the memory a training run needs, and what the machine has
     selfcheck          the exercises' checks
     targets            the accuracy and time targets (no imports)
-    cli, cli_data      the ``scratchnet`` command (other packages add subcommands through the
-                       entry-point group ``scratchnet.commands``: scratchnet_book's ``grade``)
+    cli, cli_args, cli_data
+                       the ``scratchnet`` command, its option types, its ``data`` subcommands
+                       (other packages add subcommands through the entry-point group
+                       ``scratchnet.commands``: scratchnet_book's ``grade``)
 
 The book's build tooling (student edition, downloadable notebooks) is a separate package,
 ``scratchnet_book``, which imports this one and is never imported by it.

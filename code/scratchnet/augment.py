@@ -15,9 +15,15 @@ Rows are examples: X (n, 784) in, X' (n, 784) out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from scratchnet import N_PIXELS, SIDE  # images are SIDE x SIDE = N_PIXELS pixels
+
+if TYPE_CHECKING:
+    from scratchnet.train import TrainConfig
 
 CENTRE = (SIDE - 1) / 2
 
@@ -146,3 +152,31 @@ def random_flip(X: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.n
     out = X.copy()
     out[flip] = flip_horizontal(X[flip])
     return out
+
+
+# --- the transform of each batch that a training configuration asks for ----------------------
+
+
+Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+"""A map batch -> batch, Xb (m, 784) -> Xb' (m, 784), drawing any randomness from the loop's rng."""
+
+
+def augmentation(config: TrainConfig) -> Transform:
+    """The batch transform ``config`` asks for. With ``augment``: random affine maps of the images
+    within ``max_degrees``, ``max_scale``, ``max_shift`` (:func:`random_affine`), or, when
+    ``elastic`` (alpha) > 0, elastic distortions on top of such maps (:func:`random_elastic`), for
+    digits. With ``flip``, then, half the rows mirrored left to right (:func:`random_flip`, for
+    clothes). Else none."""
+    ranges = {"max_degrees": config.max_degrees, "max_scale": config.max_scale,
+              "max_shift": config.max_shift}
+
+    def transform(Xb, rng):
+        if config.augment and config.elastic > 0:
+            Xb = random_elastic(Xb, rng, config.elastic, config.elastic_sigma, **ranges)
+        elif config.augment:
+            Xb = random_affine(Xb, rng, **ranges)
+        if config.flip:
+            Xb = random_flip(Xb, rng)
+        return Xb
+
+    return transform

@@ -8,13 +8,12 @@ operations, are those of the readable path, so the two give the same weights bit
 
 The fast path is a set of parts of the readable loop, not a second loop (:data:`FAST`). The
 steps :func:`momentum_fast` and :func:`adam_fast` are optimisers (``train.Optimizer``) like
-``train.momentum`` and ``train.adam``. :func:`augmentation_fast` is ``train.augmentation`` with
-the distortions computed in float32 (:func:`distort_fast`: the same random draws and maps, rounded
-differently, so pixels agree to about 1e-5, not bit for bit). :func:`accuracy_fast` is
+``train.momentum`` and ``train.adam``. ``fast_augment.augmentation_fast`` is
+``augment.augmentation`` with the distortions computed in float32 (the same random draws and maps,
+rounded differently, so pixels agree to about 1e-5, not bit for bit). :func:`accuracy_fast` is
 ``accuracy_of`` chunk by chunk. :func:`train` is ``train.train`` with these parts: the one entry
 point that ``scratchnet train``, ``runs.train_or_load`` and the book's chapters train with. Rows
-are examples, as everywhere in
-scratchnet: a batch is Xb (m, 784), m <= B.
+are examples, as everywhere in scratchnet: a batch is Xb (m, 784), m <= B.
 """
 
 from __future__ import annotations
@@ -23,17 +22,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet import SIDE
-from scratchnet.augment import CENTRE, gaussian_matrix, random_flip, random_maps
+from scratchnet.epochs import History
 from scratchnet.evaluate import accuracy
+from scratchnet.fast_augment import augmentation_fast
 from scratchnet.model import Params
 from scratchnet.train import (
     TRAIN_SAMPLE_ROWS,
-    History,
     Optimizer,
     Parts,
     TrainConfig,
-    Transform,
     sgd,
 )
 from scratchnet.train import train as train_with
@@ -273,86 +270,6 @@ def adam_fast(config: TrainConfig) -> Optimizer:
 
 FAST_OPTIMIZERS = {"momentum": momentum_fast, "adam": adam_fast}
 """The fast steps by ``TrainConfig.optimizer``, one for each of ``train.OPTIMIZERS``."""
-
-
-# --- the batch transform in float32 ------------------------------------------------------------
-
-PAD = SIDE + 3
-"""Side of the zero-padded image :func:`bilinear_fast` reads: one zero row (column) before, two
-after, so that every neighbour of a point clipped to [-1, 28] is inside."""
-
-
-DISTORTION_TOLERANCE = 1e-5
-"""How far (per pixel, pixels in [0, 1]) the float32 distortions of :func:`distort_fast` may be
-from the readable float64 ones: rounding of the coordinates, not a different map
-(``tests/test_fast.py`` checks it)."""
-
-
-def sample_points_fast(theta: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """``augment.affine_sample_points`` in float32: p_s = A^{-1}(p - p0 - t) + p0, (n, 2, 784)."""
-    rows, cols = (np.indices((SIDE, SIDE)).reshape(2, -1) - CENTRE).astype(np.float32)
-    shift = shift.astype(np.float32)
-    r, c = rows[None] - shift[:, :1], cols[None] - shift[:, 1:]
-    cos = (np.cos(theta) / scale).astype(np.float32)[:, None]        # A^{-1} = R(-theta) / s
-    sin = (np.sin(theta) / scale).astype(np.float32)[:, None]
-    points = np.empty((len(theta), 2, SIDE * SIDE), dtype=np.float32)
-    points[:, 0] = cos * r + sin * c
-    points[:, 1] = cos * c - sin * r
-    points += np.float32(CENTRE)
-    return points
-
-
-def bilinear_fast(X: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """``augment.bilinear`` on flat indices: I = (1 - f_r)[(1 - f_c) I00 + f_c I01]
-    + f_r[(1 - f_c) I10 + f_c I11], written as top + f_r (bottom - top).
-
-    Points are clipped to [-1, 28] first (the image is 0 there and beyond), and the four
-    neighbours read with ``np.take`` from one zero-padded copy of the batch.
-    X (n, 784), points (n, 2, 784) -> (n, 784).
-    """
-    n = len(X)
-    padded = np.zeros((n, PAD, PAD), dtype=X.dtype)
-    padded[:, 1:SIDE + 1, 1:SIDE + 1] = X.reshape(n, SIDE, SIDE)
-    points = np.clip(points, -1, SIDE)
-    base = np.floor(points)
-    f_r, f_c = points[:, 0] - base[:, 0], points[:, 1] - base[:, 1]
-    base = base.astype(np.intp)
-    k = base[:, 0] * PAD + base[:, 1] + (PAD + 1 + PAD * PAD * np.arange(n))[:, None]
-    flat = padded.reshape(-1)
-    i00, i01, i10, i11 = (flat.take(k + d) for d in (0, 1, PAD, PAD + 1))
-    top = i00 + f_c * (i01 - i00)
-    bottom = i10 + f_c * (i11 - i10)
-    return top + f_r * (bottom - top)
-
-
-def distort_fast(X: np.ndarray, rng: np.random.Generator, alpha: float, sigma: float,
-                 max_degrees: float, max_scale: float, max_shift: float) -> np.ndarray:
-    """``augment.random_elastic`` (alpha > 0) or ``augment.random_affine`` (alpha = 0) in float32:
-    the same random draws in the same order, the same map p_s = A^{-1}(p - p0 - t) + p0
-    + alpha K u K^T, clipped to [0, 1]. X (n, 784) -> (n, 784) of the same dtype."""
-    n = len(X)
-    points = sample_points_fast(*random_maps(n, rng, max_degrees, max_scale, max_shift))
-    if alpha > 0:
-        u = rng.random((n, 2, SIDE, SIDE), dtype=np.float32)
-        u *= 2
-        u -= 1
-        K = gaussian_matrix(sigma).astype(np.float32)
-        points += (np.float32(alpha) * (K @ u @ K)).reshape(n, 2, SIDE * SIDE)
-    return np.clip(bilinear_fast(X, points), 0, 1).astype(X.dtype, copy=False)
-
-
-def augmentation_fast(config: TrainConfig) -> Transform:
-    """``train.augmentation`` with :func:`distort_fast` for the affine maps and elastic
-    distortions; the flip is the readable one (it only copies rows)."""
-    def transform(Xb, rng):
-        if config.augment:
-            Xb = distort_fast(Xb, rng, config.elastic, config.elastic_sigma, config.max_degrees,
-                              config.max_scale, config.max_shift)
-        if config.flip:
-            Xb = random_flip(Xb, rng)
-        return Xb
-
-    return transform
 
 
 def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 2048) -> float:

@@ -18,17 +18,29 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet import augment, checkpoint, data, epochs, evaluate, fast, model, perf, train
+from scratchnet import (
+    augment,
+    checkpoint,
+    data,
+    epochs,
+    evaluate,
+    fast,
+    fast_augment,
+    model,
+    perf,
+    train,
+)
 from scratchnet.data import Splits
 from scratchnet.errors import ModelFileError
 from scratchnet.model import Params
 
-WEIGHT_MODULES = (model, train, augment, epochs, evaluate, fast)
+WEIGHT_MODULES = (model, train, augment, epochs, evaluate, fast, fast_augment)
 """The modules whose source decides the weights a configuration trains to (``evaluate``: the dev
 accuracy by which early stopping keeps an epoch)."""
-NOT_WEIGHT_MODULES = ("scratchnet", "scratchnet.data", "scratchnet.errors", "scratchnet.files")
-"""What those modules import besides each other: reading data (whose bytes are in the key),
-errors and file writing, which compute no weights."""
+NOT_WEIGHT_MODULES = ("scratchnet", "scratchnet.config_rules", "scratchnet.data",
+                      "scratchnet.errors", "scratchnet.files")
+"""What those modules import besides each other: reading data (whose bytes are in the key), the
+checks of a config's fields, errors and file writing, which compute no weights."""
 
 
 def run_key(config: train.TrainConfig, splits: Splits) -> str:

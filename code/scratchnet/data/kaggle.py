@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from scratchnet.data import datasets
+from scratchnet.data.csv_format import read_csv_rows
 from scratchnet.data.datasets import CLASS_NAMES, INK_SHARE, TITLES, Dataset
-from scratchnet.data.formats import read_csv_rows
 from scratchnet.errors import DataError
 from scratchnet.files import write_atomically
 

@@ -23,15 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from scratchnet.data.csv_format import csv_has_labels, read_csv
 from scratchnet.data.download import Unreachable, download_file
-from scratchnet.data.formats import (
-    csv_has_labels,
-    idx_bytes,
-    idx_content,
-    parse_idx,
-    read_bytes,
-    read_csv,
-)
+from scratchnet.data.formats import idx_bytes, idx_content, parse_idx, read_bytes
 from scratchnet.errors import DataError
 
 SOURCES = ("local", "system", "mirror", "npm")
