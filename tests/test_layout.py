@@ -85,3 +85,34 @@ MAX_LINES = 400
 def test_no_module_of_the_library_is_over_400_lines(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module_name(path)}: {lines} lines"
+
+
+def unannotated(tree: ast.Module) -> list[str]:
+    """The public functions of a module (and public methods of its public classes) with a
+    parameter or the return value not annotated."""
+    found = []
+    for node in tree.body:
+        functions = [node] if isinstance(node, ast.FunctionDef) else []
+        if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            functions = [n for n in node.body if isinstance(n, ast.FunctionDef)]
+        for fn in functions:
+            if fn.name.startswith("_"):
+                continue
+            args = fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
+            args += [a for a in (fn.args.vararg, fn.args.kwarg) if a is not None]
+            bare = [a.arg for a in args if a.annotation is None and a.arg not in ("self", "cls")]
+            if bare or fn.returns is None:
+                found.append(f"{fn.name}({', '.join(bare)}){'' if fn.returns else ' -> ?'}")
+    return found
+
+
+def test_the_type_hint_check_finds_a_missing_hint():
+    tree = ast.parse("def f(x: int) -> int: ...\ndef g(x) -> int: ...\ndef h(x: int): ...\n"
+                     "def _private(x): ...\nclass C:\n    def m(self, y): ...\n")
+    assert unannotated(tree) == ["g(x)", "h() -> ?", "m(y) -> ?"]
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: module_name(p))
+def test_every_public_function_of_the_library_has_type_hints(path):
+    missing = unannotated(ast.parse(path.read_text(encoding="utf-8")))
+    assert not missing, f"{module_name(path)}: {missing}"

@@ -23,11 +23,15 @@ from __future__ import annotations
 import os
 import resource
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scratchnet import N_CLASSES, N_PIXELS
 
+if TYPE_CHECKING:
+    from scratchnet.train import TrainConfig
 
-def training_bytes(config, n_train: int, n_test: int) -> int:
+
+def training_bytes(config: TrainConfig, n_train: int, n_test: int) -> int:
     """Bytes a run of ``config`` (a ``train.TrainConfig``) needs to train on ``n_train`` rows and
     evaluate them and ``n_test`` more (the formula of the module's docstring)."""
     s = 8 if config.dtype == "float64" else 4

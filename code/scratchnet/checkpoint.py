@@ -210,7 +210,7 @@ def read_metadata(path: Path, blob: np.ndarray) -> dict:
     return meta
 
 
-def depth(value) -> int:
+def depth(value: object) -> int:
     """How deeply lists and dicts nest in a JSON value (a number or a string: 0)."""
     if isinstance(value, dict):
         return 1 + max(map(depth, value.values()), default=0)

@@ -12,7 +12,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -145,7 +145,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def warn_if_another_dataset(meta: dict, images: np.ndarray, path) -> None:
+def warn_if_another_dataset(meta: dict, images: np.ndarray, path: str | Path) -> None:
     """A warning on stderr when ``images`` look like another dataset than the model's."""
     from scratchnet import data
 
@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_plugin_commands(sub) -> None:
+def add_plugin_commands(sub: Any) -> None:
     """Subcommands registered by other installed packages under the entry-point group
     ``scratchnet.commands`` (``scratchnet grade``, from scratchnet_book): each entry is a function
     that adds its parser to ``sub``. One that cannot be loaded is left out."""

@@ -5,6 +5,8 @@ so the CLI can print it as it is and exit non-zero without a traceback. :func:`s
 the one way the CLI writes JSON.
 """
 
+from __future__ import annotations
+
 import json
 import math
 
@@ -38,13 +40,13 @@ def one_line(error: BaseException | str) -> str:
     return text
 
 
-def strict_json(value, **options) -> str:
+def strict_json(value: object, **options: object) -> str:
     """``value`` as strict JSON, the form tools can parse: every nan or infinite float becomes
     null (``json.dumps`` would write ``NaN``, which is not JSON), and ``allow_nan`` is off."""
     return json.dumps(finite_or_none(value), allow_nan=False, **options)
 
 
-def finite_or_none(value):
+def finite_or_none(value: object) -> object:
     """``value`` with each float that is nan or infinite (NumPy's too) replaced by None."""
     if isinstance(value, dict):
         return {key: finite_or_none(item) for key, item in value.items()}

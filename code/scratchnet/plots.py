@@ -114,7 +114,7 @@ def plot_confusion(C: np.ndarray, class_names: Sequence[str] | None = None,
     return ax
 
 
-def smallest_text_px(fig, shown_width_px: float = PHONE_COLUMN_PX) -> float:
+def smallest_text_px(fig: Figure, shown_width_px: float = PHONE_COLUMN_PX) -> float:
     """Height (px) of the figure's smallest visible text when the saved image (tight bounding box,
     as the book saves it) is shown at most ``shown_width_px`` wide: font size x dpi / 72 x scale."""
     image_px = (fig.get_tightbbox().width + 2 * mpl.rcParams["savefig.pad_inches"]) * fig.dpi

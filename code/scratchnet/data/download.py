@@ -25,11 +25,16 @@ import hashlib
 import socket
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from scratchnet.errors import DataError, one_line
 from scratchnet.files import atomic_file, remove_stale_temporaries
+
+if TYPE_CHECKING:
+    import requests
+    from tqdm import tqdm
 
 CONNECT_TIMEOUT = 3.0      # seconds to reach a server: offline, give up fast
 READ_TIMEOUT = 15.0        # seconds a connected server may stay silent
@@ -74,7 +79,7 @@ class Deadline:
         self.timer.cancel()
 
 
-def session_watched_by(deadline: Deadline):
+def session_watched_by(deadline: Deadline) -> requests.Session:
     """A ``requests.Session`` whose every connection (direct or through an HTTP proxy) registers
     its socket with ``deadline`` as soon as it is connected (through a SOCKS proxy the deadline is
     checked between reads only)."""
@@ -173,7 +178,7 @@ def fetch(url: str, file: BinaryIO, md5: str, folder: Path) -> None:
                         f"expected {md5[:12]}…; rejected, nothing cached")
 
 
-def bar_chunks(chunks, bar):
+def bar_chunks(chunks: Iterable[bytes], bar: tqdm) -> Iterator[bytes]:
     """The chunks, counted on the progress bar as they come; the bar closed at the end."""
     with bar:
         for chunk in chunks:
