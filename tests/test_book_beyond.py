@@ -34,7 +34,7 @@ def percent(text: str) -> float:
 
 @pytest.fixture(scope="module")
 def splits():
-    return data.split(data.load("mnist"), seed=0)
+    return data.split(data.load("mnist"), seed=data.SPLIT_SEED)
 
 
 @pytest.fixture(scope="module")

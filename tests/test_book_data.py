@@ -255,8 +255,13 @@ def test_only_the_appendix_prints_the_bibliography(built_book):
 def test_preface_states_rows_are_examples_and_maps_symbols_to_code(built_book):
     page = soup_of(built_book, "intro")
     text = text_of(page)
-    assert "Rows are examples." in text
-    table = next(t for t in page.find_all("table") if "name in the code" in text_of(t))
+    table = next(t for t in page.find_all("table")
+                 if any(c.get_text() == 'params["W1"]' for c in t.find_all("code")))
+    rows = [tr.find_all("td") for tr in table.find_all("tr")]
+    shape_of = {cells[-1].find("code").get_text(): text_of(cells[1])
+                for cells in rows if cells and cells[-1].find("code")}
+    assert "(n, 784)" in shape_of["X"]                  # rows are examples: one image per row
+    assert "(784, H)" in shape_of['params["W1"]']       # so the layers multiply on the right
     cells = text_of(table)
     for name in ('params["W1"]', 'params["b1"]', 'params["W2"]', 'params["b2"]', 'cache["Z1"]',
                  'cache["A1"]', 'cache["Z2"]', 'cache["P"]', 'grads["W1"]', 'one_hot(y)'):

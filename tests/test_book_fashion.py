@@ -70,7 +70,7 @@ def fashion():
 
 @pytest.fixture(scope="module")
 def splits(fashion):
-    return data.split(fashion, seed=0)
+    return data.split(fashion, seed=data.SPLIT_SEED)
 
 
 def test_fashion_page_is_in_the_beyond_the_seed_part(built_book):
@@ -181,7 +181,7 @@ def test_the_comparison_with_mnist_trains_the_same_configuration(values):
     """Like with like: the Fashion-MNIST configuration, unchanged, trained on MNIST; the page's
     MNIST accuracy is that run's (from the cache), and the error ratio follows from the two."""
     config = RECOMMENDED["fashion-mnist"]
-    m_splits = data.split(data.load("mnist"), seed=0)
+    m_splits = data.split(data.load("mnist"), seed=data.SPLIT_SEED)
     m_params, _ = runs.train_or_load(config, m_splits)
     m_acc = evaluate.accuracy(m_splits.test.y, model.predict(m_params, m_splits.test.X))
     assert values["fashion_mnist_test_acc"] == f"{m_acc:.2%}"
@@ -274,7 +274,7 @@ def test_cli_trains_fashion_with_the_recommended_config(cli_training):
     assert cli.main(["train", "--dataset", "fashion-mnist", "--no-progress", "--out",
                      "/dev/null"]) == 0
     assert cli_training["config"] == RECOMMENDED["fashion-mnist"]
-    splits = data.split(_tiny_dataset("fashion-mnist"), seed=0)
+    splits = data.split(_tiny_dataset("fashion-mnist"), seed=data.SPLIT_SEED)
     if RECOMMENDED["fashion-mnist"].include_dev:        # the final fit: train + dev, no dev left
         assert cli_training["n"] == len(splits.train.y) + len(splits.dev.y)
         assert cli_training["X_dev"] is None
@@ -283,7 +283,7 @@ def test_cli_trains_fashion_with_the_recommended_config(cli_training):
 
 
 def test_cli_final_fit_reports_no_dev_accuracy_and_can_be_turned_off(cli_training, capsys):
-    splits = data.split(_tiny_dataset("fashion-mnist"), seed=0)
+    splits = data.split(_tiny_dataset("fashion-mnist"), seed=data.SPLIT_SEED)
     for flag, include in (("--include-dev", True), ("--no-include-dev", False)):
         assert cli.main(["train", "--dataset", "fashion-mnist", flag, "--no-progress", "--json",
                          "--out", "/dev/null"]) == 0

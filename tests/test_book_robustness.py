@@ -34,7 +34,7 @@ EQUATIONS = ("eq-robustness-noise", "eq-robustness-shift", "eq-robustness-covera
 
 @pytest.fixture(scope="module")
 def splits():
-    return data.split(data.load("mnist"), seed=0)
+    return data.split(data.load("mnist"), seed=data.SPLIT_SEED)
 
 
 @pytest.fixture(scope="module")
