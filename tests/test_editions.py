@@ -9,12 +9,12 @@ in the main edition — so the test can see a leak — and in no file of the stu
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
 
 from book_support import exercises
+from bs4 import BeautifulSoup
 from sphinx.search.en import SearchEnglish
 
 from scratchnet_book.editions import split_solutions, strip_solutions
@@ -48,7 +48,7 @@ def readable(path: Path) -> str:
     """The words of a built file as a reader (or a downloaded notebook) would see them."""
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".html":
-        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+        text = " ".join(BeautifulSoup(text, "html.parser").find_all(string=True))  # scripts too
     elif path.suffix == ".ipynb":
         cells = json.loads(text)["cells"]
         parts = []
