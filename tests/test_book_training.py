@@ -29,7 +29,7 @@ from bs4 import BeautifulSoup
 from page_code import code_cells, names_from_hidden_cells, page_function, python_of
 from PIL import Image
 
-from scratchnet import model, train
+from scratchnet import model, robustness, train
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "code" / "scratchnet"
@@ -142,20 +142,6 @@ def test_classes_at_lists_every_class_that_ties():
     assert classes_at([0.9, 0.8, 0.95], 0.8, names) == "class 1"
     assert classes_at([0.8, 0.9, 0.8], 0.8, names) == "classes 0 and 2"
     assert classes_at([1.0, 1.0, 0.9, 1.0], 1.0, names) == "classes 0, 1 and 3"
-
-
-def test_confidence_verdict_reads_the_gap_against_its_standard_error():
-    gap_of = page_function("evaluation", "confidence_gap")
-    verdict = page_function("evaluation", "confidence_verdict")
-    right = np.array([1, 1, 0, 1] * 250)                      # accuracy 0.75
-    assert gap_of(right, np.full(1000, 0.75))[0] == pytest.approx(0.0)
-    assert verdict(*gap_of(right, np.full(1000, 0.95))) == "over-confident"
-    assert verdict(*gap_of(right, np.full(1000, 0.55))) == "under-confident"
-    assert verdict(*gap_of(right, np.full(1000, 0.76))) == "calibrated within noise"
-    rng = np.random.default_rng(0)                            # calibrated by construction
-    confidence = rng.uniform(0.5, 1, 5000)
-    right = rng.uniform(size=5000) < confidence
-    assert verdict(*gap_of(right, confidence)) == "calibrated within noise"
 
 
 def test_uniformly_scaled_rows_and_the_l2_only_factor():
@@ -326,8 +312,8 @@ def test_evaluation_confidence_claims_follow_from_its_numbers(glued):
     assert 0 <= g["ch8_ece"] < 1
     gap = 100 * (g["ch8_mean_conf"] - g["ch8_test_acc"])
     assert g["ch8_gap_points"] == pytest.approx(gap, abs=1e-4)      # float32 confidences
-    verdict = page_function("evaluation", "confidence_verdict")
-    assert g["ch8_confidence_verdict"] == verdict(g["ch8_gap_points"], g["ch8_gap_se_points"])
+    assert g["ch8_confidence_verdict"] == robustness.calibration_direction(
+        g["ch8_gap_points"], g["ch8_gap_se_points"])
     assert g["ch8_test_origin"] == ("official" if g["ch8_test_official"] else "carved")
 
 
