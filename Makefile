@@ -39,11 +39,12 @@ test:
 	$(BIN)/ruff check .
 	pytest
 
-# Everything but the tests that need the built book (marker `book`): quick feedback while editing.
+# Quick feedback while editing: everything but the tests that need the built book (marker `book`)
+# and those that start processes or train on real digits (marker `slow`); `make test` runs them all.
 test-fast:
 	$(SETUP) book test
 	$(BIN)/ruff check .
-	pytest -m "not book"
+	pytest -m "not book and not slow"
 
 bench:
 	$(SETUP) book

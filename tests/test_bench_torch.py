@@ -23,6 +23,8 @@ import pytest
 
 from scratchnet import checkpoint, cli, fast, perf, targets, train
 
+pytestmark = pytest.mark.slow   # each test starts processes: make test-fast leaves them out
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks" / "bench_torch.py"
 ROWS = 1024

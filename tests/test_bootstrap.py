@@ -193,6 +193,7 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
                     reason="needs root and unshare(1) for a private mount namespace")
 def test_where_nothing_can_be_obtained_the_set_up_names_each_missing_part(tmp_path):

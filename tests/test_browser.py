@@ -43,7 +43,7 @@ from site_support import (
     wide_equations,
 )
 
-pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM),
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM),
               pytest.mark.skipif(not AXE.is_file(), reason=NO_AXE)]
 
 BOOK_TITLE = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["title"]

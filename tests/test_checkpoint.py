@@ -199,6 +199,7 @@ def test_scratchnet_evaluate_turns_a_bad_model_into_one_line_on_stderr_and_exit_
     assert str(path) in err
 
 
+@pytest.mark.slow
 def test_the_cli_process_reports_bad_models_in_one_line_without_traceback(tmp_path):
     files = bad_files(tmp_path)
     csv = one_csv_row(tmp_path)

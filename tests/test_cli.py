@@ -24,6 +24,8 @@ from scratchnet.checkpoint import load
 from scratchnet.data.preprocess import picture_to_row
 from scratchnet.model import predict, predict_proba
 
+pytestmark = pytest.mark.slow   # each test starts the CLI as a process: not in make test-fast
+
 
 def scratchnet(*args, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "scratchnet", *map(str, args)], cwd=cwd,

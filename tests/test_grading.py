@@ -32,6 +32,8 @@ from scratchnet_book.grading import extract, gradebook, sandbox
 from scratchnet_book.grading.exercises import exercises_of_page, graded_exercises
 from scratchnet_book.grading.grade import Graded, Row
 
+pytestmark = pytest.mark.slow   # each test starts processes: make test-fast leaves them out
+
 EXERCISES = graded_exercises(BOOK)
 BACKWARD = [ex for ex in EXERCISES if ex.chapter == "backward"]
 LIMITS = ["--timeout", "25", "--memory", "1536", "--call-timeout", "4", "--jobs", "2"]

@@ -27,7 +27,7 @@ from hostile_support import MB, ONE_THREAD, library_call, run_bounded, write_pea
 
 from scratchnet.data.sources import FILES, TRAIN_IMAGES
 
-pytestmark = pytest.mark.isolated_data
+pytestmark = [pytest.mark.isolated_data, pytest.mark.slow]   # servers: not in test-fast
 
 DEADLINE, READ_TIMEOUT, MAX_BYTES = 1.5, 0.5, 1 * MB
 ALLOWANCE = 48 * MB

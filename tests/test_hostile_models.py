@@ -23,6 +23,8 @@ from scratchnet import __version__, checkpoint
 from scratchnet.errors import ModelFileError
 from scratchnet.model import init_he
 
+pytestmark = pytest.mark.slow   # each test starts processes: make test-fast leaves them out
+
 H = 8
 ALLOWANCE = 48 * MB
 

@@ -22,6 +22,8 @@ from scratchnet import checkpoint, cli, data
 from scratchnet.errors import strict_json
 from scratchnet.model import init_he
 
+pytestmark = pytest.mark.slow   # each test starts processes: make test-fast leaves them out
+
 ALLOWANCE = 160 * MB
 
 

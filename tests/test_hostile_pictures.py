@@ -22,6 +22,8 @@ from scratchnet import checkpoint
 from scratchnet.data.preprocess import picture_to_row
 from scratchnet.model import predict, predict_proba
 
+pytestmark = pytest.mark.slow   # each test starts processes: make test-fast leaves them out
+
 PAPER, INK = 235, 25
 EXIF_ORIENTATION = 0x0112
 

@@ -28,6 +28,8 @@ from scratchnet.data import formats
 from scratchnet.data.preprocess import MAX_PICTURE_PIXELS
 from scratchnet.model import init_he
 
+pytestmark = pytest.mark.slow   # each test starts processes: make test-fast leaves them out
+
 IDX_ALLOWANCE = 48 * MB       # the legitimate evaluation below needs about 15 MB beyond baseline
 MODEL_ALLOWANCE = 48 * MB     # a legitimate model of H = 8 is 30 kB
 PICTURE_ALLOWANCE = 160 * MB  # a 24-megapixel picture decodes to 24 MB (96 MB as RGBA)

@@ -20,6 +20,8 @@ from scratchnet import budget, data, runs, train
 from scratchnet.errors import TrainingError
 from scratchnet.train import TrainConfig
 
+pytestmark = pytest.mark.slow   # each test starts processes: make test-fast leaves them out
+
 ALLOWANCE = 320 * MB      # a legitimate run on the 10,000 npm digits, 784-16-10
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow   # each test starts processes: make test-fast leaves them out
+
 ROOT = Path(__file__).resolve().parents[1]
 CODE = ROOT / "code"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -337,6 +337,7 @@ print(before, status("VmHWM:"), images.nbytes)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(),
                     reason="measures the peak with Linux's /proc/self/status")
 def test_a_large_csv_is_read_in_chunks_with_memory_near_the_images_size(tmp_path):
