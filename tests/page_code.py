@@ -4,7 +4,8 @@ behind a computed claim on a case whose answer is known), and the names its visi
 A page's claim logic lives in small pure functions defined in its cells. ``page_function`` compiles
 one such definition on its own — not the cell around it — so a test can call it without running the
 page. ``names_from_hidden_cells`` finds visible cells that would fail for a reader who copies the
-visible cells in order: they use a name that only a removed cell defines.
+visible cells in order: they use a name that only a removed cell defines. ``pyflakes_problems`` runs
+ruff's pyflakes rules over a page's cells, as over a module.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import ast
 import builtins
 import math
 import re
+import subprocess
 import symtable
+import sys
 from pathlib import Path
 
 import jupytext
@@ -109,3 +112,16 @@ def printed(soup) -> str:
     ``_build/jupyter_execute/<page>.ipynb`` without its outputs (it merges the cached outputs into
     a copy of the notebook and writes the original)."""
     return "\n".join(pre.get_text() for pre in soup.select("div.cell_output div.output.stream pre"))
+
+
+def pyflakes_problems(sources: list[str], name: str = "page") -> list[str]:
+    """What ruff's pyflakes rules (``F``: unused imports, undefined or shadowed names, ...) find in
+    code cells ``sources`` taken as one notebook, one ``<name>.py:line:col: code message`` each."""
+    code = "\n\n".join(python_of(source) for source in sources) + "\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "F", "--no-cache",
+         "--config", f"builtins = {sorted(NOTEBOOK_NAMES)!r}", "--output-format", "concise",
+         "--stdin-filename", f"{name}.py", "-"],
+        input=code, capture_output=True, text=True, timeout=60)
+    assert done.returncode in (0, 1), done.stderr
+    return [line for line in done.stdout.splitlines() if line.startswith(f"{name}.py:")]

@@ -14,7 +14,7 @@ from page_checks import (
     small_type,
     unrendered_tex,
 )
-from page_code import code_cells, names_from_hidden_cells
+from page_code import code_cells, names_from_hidden_cells, pyflakes_problems
 from site_support import toc_files
 
 from scratchnet import data
@@ -58,6 +58,13 @@ def test_figures_fit_the_column_and_use_type_readable_on_a_phone(built_book, nam
 @pytest.mark.parametrize("name", PAGES)
 def test_visible_cells_define_what_they_use(name):
     assert names_from_hidden_cells(name) == []
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_code_cells_import_what_they_use_and_define_what_they_read(name):
+    """Ruff's pyflakes rules over the page's cells, as one module: no unused import (a set-up
+    cell that kept a name after the code moved), no undefined or shadowed name."""
+    assert pyflakes_problems([source for source, _ in code_cells(name)], name) == []
 
 
 @pytest.mark.parametrize("name", PAGES)

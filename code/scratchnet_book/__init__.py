@@ -1,5 +1,8 @@
 """scratchnet_book: the book's build and test tooling, kept out of the library.
 
+    page               what every chapter starts with: ``begin`` (the figure style and the book's
+                       one split) and ``glue`` (NumPy scalars stored as Python numbers); imports only
+                       the library and MyST-NB's glue, so the notebooks run on Colab
     editions           the student edition: the book without its solutions (``make book-student``,
                        ``python -m scratchnet_book.editions``)
     sphinx_notebooks   a Sphinx extension: every chapter as a runnable Jupyter notebook

@@ -4,7 +4,7 @@
     dataset = data.load("mnist")      # from the first source that works, verified
     splits = data.split(dataset)      # seeded (data.SPLIT_SEED), stratified train / dev / test
     X, y = splits.train.X, splits.train.y   # X: float32 (n, 784) in [0, 1], rows are examples
-    dataset, splits = data.load_and_split("mnist")   # both steps, as every chapter starts
+    dataset, splits = data.load_and_split("mnist")   # both steps (scratchnet_book.page.begin)
 
 One module per part, each importing only those listed before it:
 
