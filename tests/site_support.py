@@ -9,11 +9,7 @@ that leaves 127.0.0.1 blocked and recorded.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import re
-import shutil
-import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -22,6 +18,8 @@ from urllib.parse import urlsplit
 
 import yaml
 from bs4 import BeautifulSoup
+
+from scratchnet_book import browser
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP_TOC = ROOT / "_toc.yml"
@@ -98,53 +96,12 @@ def outside_references(html: str) -> list[str]:
     return [f"{what} {url}" for what, url in loads if is_outside(url)]
 
 
-# --- a local web server ----------------------------------------------------------------------
+# --- the browser: which Chromium, its flags, a local server (scratchnet_book.browser) -----------
 
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path):
-    """Serve ``directory`` on 127.0.0.1 at a free port, in a thread; yields the base URL."""
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-# --- which Chromium ----------------------------------------------------------------------------
-
-
-def find_chromium() -> Path | None:
-    """The Chromium the browser tests drive, or None. The set-up's own finder
-    (``scratchnet_book.browser.find_chromium``: the system's, else Playwright's download) where
-    the package has it; else the first Debian/Chrome name on PATH."""
-    try:
-        from scratchnet_book.browser import find_chromium as setup_finder
-    except ImportError:
-        setup_finder = None
-    if setup_finder is not None:
-        return setup_finder()
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if found := shutil.which(name):
-            return Path(found)
-    return None
-
-
-CHROMIUM = find_chromium()
-NO_CHROMIUM = ("no Chromium found (apt-get install chromium, or .venv/bin/playwright install "
-               "chromium): the browser tests need one")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM = browser.find_chromium()
+NO_CHROMIUM = browser.MISSING
+CHROMIUM_ARGS = browser.ARGS
+serve = browser.serve
 
 
 # --- how a reader sees a page: window sizes and colour schemes --------------------------------

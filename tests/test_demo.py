@@ -1,4 +1,4 @@
-"""The "Draw a digit" page (book/demo.md) in a real browser: Debian's Chromium driven by Playwright;
+"""The "Draw a digit" page (book/demo.md) in a real browser: Chromium driven by Playwright;
 and the numbers the page glues, read by name, against the weights it serves.
 
 The built site is served from 127.0.0.1; every request to anywhere else is aborted and recorded,
@@ -7,11 +7,8 @@ so a test that passes also proves the page works offline.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import re
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,42 +16,28 @@ import numpy as np
 import pytest
 from book_support import glue_values
 from conftest import HARMLESS, run_book_build
+from site_support import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, serve
 
 from scratchnet.data import load, split
 from scratchnet.data.preprocess import mnist_style
 from scratchnet.export import read_web
 from scratchnet.model import predict_proba
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ASSET = Path("_static/models/mnist-demo.bin")   # inside the built site
 N_IMAGES = 100
-
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def site(built_book):
     """The built book served over HTTP on 127.0.0.1 (a free port, a background thread)."""
-    handler = functools.partial(QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(built_book) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed: "
-                    "apt-get install -y chromium")
+    if CHROMIUM is None:
+        pytest.skip(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -1,7 +1,7 @@
 """scratchnet_book: the book's build and test tooling, kept out of the library.
 
-    page               what every chapter starts with: ``begin`` (the figure style and the book's
-                       one split) and ``glue`` (NumPy scalars stored as Python numbers); imports only
+    page               what every chapter starts with: ``begin`` (the figure style, the book's one
+                       split) and ``glue`` (NumPy scalars stored as Python numbers); it imports only
                        the library and MyST-NB's glue, so the notebooks run on Colab
     editions           the student edition: the book without its solutions (``make book-student``,
                        ``python -m scratchnet_book.editions``)
@@ -11,7 +11,8 @@
     chapter_map        a Sphinx extension: the preface's map of the chapters, from ``_toc.yml``
     sphinx_site        a Sphinx extension: fixes to the theme's HTML that the browser tests found
     pdf                the book as one PDF, printed by Chromium (``make pdf``, ``make pdf-student``)
-    browser            where the browser tests' Chromium is
+    browser            the browser the tests and the PDF drive: which Chromium, its flags, a local
+                       server for a built site
     grading/           ``scratchnet grade``: the student edition's notebooks graded in limited
                        processes (instructor tooling; the CLI finds it by its entry point)
 

@@ -1,4 +1,5 @@
-"""Which Chromium the browser tests (and the PDF) drive: the system's, or Playwright's own download.
+"""The browser the tests and the PDF drive: which Chromium (the system's, or Playwright's own
+download), the flags it starts with, and the local server a built site is read from.
 
     python -m scratchnet_book.browser     # prints the path, or says what is missing (exit 1)
 
@@ -8,8 +9,13 @@ as the reason where none exists.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import shutil
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -35,6 +41,28 @@ def find_chromium() -> Path | None:
     except Exception:   # no playwright, or its driver cannot start: no bundled browser
         return None
     return bundled if bundled.is_file() else None
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Python's static file handler, without a log line per request."""
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1 at a free port, in a thread; yields the base URL."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 if __name__ == "__main__":

@@ -27,25 +27,21 @@ as TeX or an outside request stops it with a one-line error and exit status 1.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
+from scratchnet_book import browser
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "_build" / "pdf"
 LOAD_TIMEOUT_MS = 600_000          # a 250-page site with 2,400 formulas on a busy machine
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGE = {"format": "A4",
         "margin": {"top": "16mm", "bottom": "16mm", "left": "15mm", "right": "15mm"}}
 FOOTER = ('<div style="width: 100%; font-size: 8px; color: #555; text-align: center">'
@@ -57,16 +53,10 @@ class PdfError(Exception):
 
 
 def chromium() -> Path:
-    """The Chromium to print with: the browser tests' (``scratchnet_book.browser``) if present."""
-    try:
-        from .browser import find_chromium
-    except ImportError:
-        find_chromium = None
-    found = find_chromium() if find_chromium else next(
-        (Path(p) for name in ("chromium", "chromium-browser", "google-chrome")
-         if (p := shutil.which(name))), None)
+    """The Chromium to print with: the browser tests' (:func:`browser.find_chromium`)."""
+    found = browser.find_chromium()
     if found is None:
-        raise PdfError("no Chromium to print with: install one (apt-get install chromium)")
+        raise PdfError(f"nothing to print with: {browser.MISSING}")
     return found
 
 
@@ -93,24 +83,6 @@ def student_source() -> Path:
     source = ROOT / "_build" / "student" / "source"
     prepare_student_sources(ROOT, source)
     return source
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
-
-@contextlib.contextmanager
-def _serve(folder: Path):
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 PREPARE_JS = """([title, subtitle, author]) => {
@@ -149,7 +121,7 @@ def print_site(site: Path, out: Path, subtitle: str) -> None:
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     root = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["root"]
     blocked: list[str] = []
-    with _serve(site) as base, sync_playwright() as playwright:
+    with browser.serve(site) as base, sync_playwright() as playwright:
         host = urlsplit(base).netloc
 
         def route(request_route):
@@ -160,9 +132,9 @@ def print_site(site: Path, out: Path, subtitle: str) -> None:
                 blocked.append(url)
                 request_route.abort("blockedbyclient")
 
-        browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
+        chrome = playwright.chromium.launch(executable_path=str(chromium()), args=browser.ARGS)
         try:
-            context = browser.new_context(color_scheme="light", service_workers="block")
+            context = chrome.new_context(color_scheme="light", service_workers="block")
             context.set_default_timeout(LOAD_TIMEOUT_MS)
             context.route("**/*", route)
             page = context.new_page()
@@ -180,7 +152,7 @@ def print_site(site: Path, out: Path, subtitle: str) -> None:
                      display_header_footer=True, header_template="<span></span>",
                      footer_template=FOOTER, **PAGE)
         finally:
-            browser.close()
+            chrome.close()
 
 
 def pdf_path(student: bool = False) -> Path:
