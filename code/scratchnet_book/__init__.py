@@ -6,10 +6,13 @@
     editions           the student edition: the book without its solutions (``make book-student``,
                        ``python -m scratchnet_book.editions``)
     sphinx_notebooks   a Sphinx extension: every chapter as a runnable Jupyter notebook
+    myst_markdown      a chapter's MyST Markdown as the plain Markdown Jupyter and Colab render
     execution_key      a Sphinx extension: a page is executed again when the code, lock or data it
                        depends on changed
     chapter_map        a Sphinx extension: the preface's map of the chapters, from ``_toc.yml``
     sphinx_site        a Sphinx extension: fixes to the theme's HTML that the browser tests found
+    measured           which glued values are measurements of the machine (times, load, date),
+                       not results of the seeded computation
     pdf                the book as one PDF, printed by Chromium (``make pdf``, ``make pdf-student``)
     browser            the browser the tests and the PDF drive: which Chromium, its flags, a local
                        server for a built site
