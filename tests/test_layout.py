@@ -1,9 +1,11 @@
-"""The layout of the code: the library never reaches for the book's tooling, the data layer sits
-below the network, no module imports another's private names, and none is over 400 lines."""
+"""The layout of the code: the library never reaches for the book's tooling, each part imports only
+the parts its package's docstring lists above it (the data layer below the network), no module
+imports another's private names, and none is over 400 lines."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +34,78 @@ def imported_modules(path: Path) -> set[str]:
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
     known = {module_name(p) for p in LIBRARY}
     return {name for name in names if name in known}
+
+
+def parts_imported(tree: ast.Module) -> set[str]:
+    """The parts of scratchnet (``model``, ``data``, ...) a module imports when it runs: not those
+    it names only for type checking (under ``if TYPE_CHECKING:``)."""
+    typing_only = {id(inner) for node in ast.walk(tree)
+                   if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                   for inner in ast.walk(node)}
+    names = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            if node.module == "scratchnet":
+                names.update(f"scratchnet.{alias.name}" for alias in node.names)
+    return {name.split(".")[1] for name in names
+            if name.startswith("scratchnet.") and name.split(".")[1][0].islower()}
+
+
+def listed_parts(docstring: str) -> list[list[str]]:
+    """The parts a package's docstring lists, one list per line: a line indented four spaces
+    names them (``fast_augment, fast``), comma-separated, before two spaces and their meaning."""
+    head = re.compile(r"    ([\w/]+(?:, [\w/]+)*)(?:  |$)")
+    heads = [head.match(line) for line in docstring.splitlines()]
+    return [[name.rstrip("/") for name in m[1].split(", ")] for m in heads if m]
+
+
+def layer_problems(layers: list[list[str]], imports: dict[str, set[str]]) -> list[str]:
+    """Each module (part -> the parts it imports) that imports a part on a later line than its
+    own, or on its own line after itself; and each part not listed."""
+    place = {name: (row, col) for row, names in enumerate(layers) for col, name in enumerate(names)}
+    problems = [f"{part}: not in the list" for part in sorted(imports) if part not in place]
+    for part, used in sorted(imports.items()):
+        if part in place:
+            later = sorted(u for u in used - {part} if u not in place or place[u] > place[part])
+            problems += [f"{part} imports {u}, listed after it" for u in later]
+    return problems
+
+
+def test_the_layer_check_finds_an_import_of_a_later_part():
+    layers = [["errors"], ["model"], ["train", "fast"]]
+    good = {"errors": set(), "model": {"errors"}, "train": {"model"}, "fast": {"train", "model"}}
+    assert layer_problems(layers, good) == []
+    bad = {**good, "model": {"train"}, "train": {"fast"}, "cli": set()}
+    assert layer_problems(layers, bad) == [
+        "cli: not in the list", "model imports train, listed after it",
+        "train imports fast, listed after it"]
+    tree = ast.parse("from scratchnet import SIDE, model\nfrom typing import TYPE_CHECKING\n"
+                     "import scratchnet.data.formats\nif TYPE_CHECKING:\n"
+                     "    from scratchnet.train import Config\n")
+    assert parts_imported(tree) == {"model", "data"}
+    assert listed_parts("Intro.\n\n    a, b/     meaning\n                more meaning\n"
+                        "    c\n                       its meaning\n") == [["a", "b"], ["c"]]
+
+
+def test_each_part_imports_only_the_parts_listed_above_it():
+    """``scratchnet/__init__.py``'s docstring is the layout: a module of a part may import the
+    parts on the lines above its own (and those before it on its line), nothing below."""
+    package = CODE / "scratchnet"
+    layers = listed_parts(ast.get_docstring(ast.parse(
+        (package / "__init__.py").read_text(encoding="utf-8"))))
+    imports: dict[str, set[str]] = {}
+    for path in LIBRARY:
+        part = path.relative_to(package).parts[0].removesuffix(".py")
+        if part not in ("__init__", "__main__"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            imports.setdefault(part, set()).update(parts_imported(tree) - {part})
+    assert {"data", "selfcheck", "model", "fast", "cli"} <= set(imports)
+    assert layer_problems(layers, imports) == []
 
 
 def test_the_library_imports_none_of_the_book_tooling():

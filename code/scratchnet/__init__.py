@@ -1,7 +1,8 @@
 """scratchnet: a two-layer neural network for handwritten digits, from scratch in NumPy.
 
-The package follows the pipeline the book walks through, data -> model -> train -> evaluate ->
-plots; each part may import only the parts above it in this list:
+The package follows the pipeline the book walks through, data -> model -> evaluate -> train ->
+plots. Each line below is a part; a module may import the parts on the lines above its own, and on
+its own line the modules named before it (``tests/test_layout.py`` checks this list):
 
     errors, files      the one exception type and its one-line messages; atomic file writes
     data/              the datasets: formats (IDX), csv_format (Kaggle CSV), download (bounded
@@ -9,22 +10,27 @@ plots; each part may import only the parts above it in this list:
                        CSV as a dataset, submissions), splits (split, scale, SPLIT_SEED), catalog
                        (data info), preprocess (a picture as an input row)
     model              the network, its loss and gradients
+    evaluate           accuracy, the confusion matrix, per-class accuracy, confident mistakes
     config_rules       the rules a training configuration's fields obey (no imports)
-    augment, train     transforms of a batch; the optimisers and the training loop
-    fast, fast_augment the parts of training again, for speed (beside train, never instead of it),
-                       and the batch distortions in float32; fast.train is what the CLI, runs
+    augment            transforms of a batch: the distortions a configuration asks for
+    epochs             what reads the epochs of training: their History, and when to stop
+    train              the optimisers and the training loop
+    fast_augment, fast
+                       the parts of training again, for speed (beside train, never instead of
+                       it): the batch distortions in float32, and fast.train, which the CLI, runs
                        and the chapters train with
-    evaluate, robustness, perf, plots, gradcheck
-                       measuring a network and its training; the book's figures; gradient checks
+    robustness, perf, plots, gradcheck
+                       measuring a network and its training (noise, calibration, FLOPs, the
+                       machine's peak); the book's figures; gradient checks
     checkpoint         model files (.npz, no pickle) and the weights' fingerprint
     export             the web demo's model file
     runs               the cache of trained runs the chapters share (train, or load the same run)
     budget             the memory a training run needs, and what the machine has
-    selfcheck          the exercises' checks
+    selfcheck/         the exercises' checks: a harness and one module per chapter
     targets            the accuracy and time targets (no imports)
-    cli, cli_args, cli_data
-                       the ``scratchnet`` command, its option types, its ``data`` subcommands
-                       (other packages add subcommands through the entry-point group
+    cli_args, cli_data, cli
+                       the ``scratchnet`` command's option types, its ``data`` subcommands, and the
+                       command (other packages add subcommands through the entry-point group
                        ``scratchnet.commands``: scratchnet_book's ``grade``)
 
 The book's build tooling (student edition, downloadable notebooks) is a separate package,
