@@ -36,8 +36,8 @@ def imported_modules(path: Path) -> set[str]:
     return {name for name in names if name in known}
 
 
-def parts_imported(tree: ast.Module) -> set[str]:
-    """The parts of scratchnet (``model``, ``data``, ...) a module imports when it runs: not those
+def parts_imported(tree: ast.Module, package: str = "scratchnet") -> set[str]:
+    """The parts of ``package`` (``model``, ``data``, ...) a module imports when it runs: not those
     it names only for type checking (under ``if TYPE_CHECKING:``)."""
     typing_only = {id(inner) for node in ast.walk(tree)
                    if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
@@ -50,10 +50,11 @@ def parts_imported(tree: ast.Module) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module)
-            if node.module == "scratchnet":
-                names.update(f"scratchnet.{alias.name}" for alias in node.names)
-    return {name.split(".")[1] for name in names
-            if name.startswith("scratchnet.") and name.split(".")[1][0].islower()}
+            if node.module == package:
+                names.update(f"{package}.{alias.name}" for alias in node.names)
+    prefix = package + "."
+    parts = {name.removeprefix(prefix).split(".")[0] for name in names if name.startswith(prefix)}
+    return {part for part in parts if part[0].islower()}
 
 
 def listed_parts(docstring: str) -> list[list[str]]:
@@ -88,23 +89,29 @@ def test_the_layer_check_finds_an_import_of_a_later_part():
                      "import scratchnet.data.formats\nif TYPE_CHECKING:\n"
                      "    from scratchnet.train import Config\n")
     assert parts_imported(tree) == {"model", "data"}
+    assert parts_imported(tree, "scratchnet.data") == {"formats"}
     assert listed_parts("Intro.\n\n    a, b/     meaning\n                more meaning\n"
                         "    c\n                       its meaning\n") == [["a", "b"], ["c"]]
 
 
-def test_each_part_imports_only_the_parts_listed_above_it():
-    """``scratchnet/__init__.py``'s docstring is the layout: a module of a part may import the
-    parts on the lines above its own (and those before it on its line), nothing below."""
-    package = CODE / "scratchnet"
+@pytest.mark.parametrize(("package", "expected"), [
+    ("scratchnet", {"data", "selfcheck", "model", "fast", "cli"}),
+    ("scratchnet.data", {"formats", "sources", "datasets", "splits", "preprocess"}),
+])
+def test_each_part_imports_only_the_parts_listed_above_it(package, expected):
+    """A package's docstring is its layout (``scratchnet/__init__.py``, and the data layer's
+    ``scratchnet/data/__init__.py``): a module of a part may import the parts on the lines above
+    its own (and those before it on its line), nothing below."""
+    folder = CODE.joinpath(*package.split("."))
     layers = listed_parts(ast.get_docstring(ast.parse(
-        (package / "__init__.py").read_text(encoding="utf-8"))))
+        (folder / "__init__.py").read_text(encoding="utf-8"))))
     imports: dict[str, set[str]] = {}
-    for path in LIBRARY:
-        part = path.relative_to(package).parts[0].removesuffix(".py")
+    for path in sorted(folder.rglob("*.py")):
+        part = path.relative_to(folder).parts[0].removesuffix(".py")
         if part not in ("__init__", "__main__"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            imports.setdefault(part, set()).update(parts_imported(tree) - {part})
-    assert {"data", "selfcheck", "model", "fast", "cli"} <= set(imports)
+            imports.setdefault(part, set()).update(parts_imported(tree, package) - {part})
+    assert expected <= set(imports)
     assert layer_problems(layers, imports) == []
 
 
