@@ -22,26 +22,13 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Every scratchnet module ``path`` imports (``from scratchnet.x import y`` counts as x, and
-    as x.y when y is a module)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    known = {module_name(p) for p in LIBRARY}
-    return {name for name in names if name in known}
-
-
-def parts_imported(tree: ast.Module, package: str = "scratchnet") -> set[str]:
-    """The parts of ``package`` (``model``, ``data``, ...) a module imports when it runs: not those
-    it names only for type checking (under ``if TYPE_CHECKING:``)."""
-    typing_only = {id(inner) for node in ast.walk(tree)
-                   if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-                   for inner in ast.walk(node)}
+def imported_names(tree: ast.Module, typing: bool = True) -> set[str]:
+    """The dotted names a module imports (``from a import b`` gives ``a`` and ``a.b``); with
+    ``typing=False``, not those it imports only for type checking (under ``if TYPE_CHECKING:``)."""
+    typing_only = set() if typing else {
+        id(inner) for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for inner in ast.walk(node)}
     names = set()
     for node in ast.walk(tree):
         if id(node) in typing_only:
@@ -50,10 +37,23 @@ def parts_imported(tree: ast.Module, package: str = "scratchnet") -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module)
-            if node.module == package:
-                names.update(f"{package}.{alias.name}" for alias in node.names)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every scratchnet module ``path`` imports (``from scratchnet.x import y`` counts as x, and
+    as x.y when y is a module)."""
+    known = {module_name(p) for p in LIBRARY}
+    return imported_names(ast.parse(path.read_text(encoding="utf-8"))) & known
+
+
+def parts_imported(tree: ast.Module, package: str = "scratchnet") -> set[str]:
+    """The parts of ``package`` (``model``, ``data``, ...) a module imports when it runs: not those
+    it names only for type checking."""
     prefix = package + "."
-    parts = {name.removeprefix(prefix).split(".")[0] for name in names if name.startswith(prefix)}
+    parts = {name.removeprefix(prefix).split(".")[0]
+             for name in imported_names(tree, typing=False) if name.startswith(prefix)}
     return {part for part in parts if part[0].islower()}
 
 
