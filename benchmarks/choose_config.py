@@ -34,7 +34,7 @@ import pandas as pd
 from scratchnet import data, fast, perf
 from scratchnet.cli_args import config_setting
 from scratchnet.data.splits import stratified_order
-from scratchnet.train import RECOMMENDED
+from scratchnet.train import RECOMMENDED, TrainConfig
 
 RESULTS = Path(__file__).resolve().parent / "results" / "configs.jsonl"
 CV_SEED = 100
@@ -102,6 +102,21 @@ def differing_in(dataset: str, record: dict, field: str, folds: str | None = Non
     found = [r for r in records(dataset, folds, path)
              if r["config"][field] != record["config"][field] and rest(r) == rest(record)]
     return found[-1] if found else None
+
+
+def run_work(record: dict, n_rows: int) -> dict[str, float]:
+    """What training ``record``'s configuration on ``n_rows`` rows costs, in the two things its
+    time goes to: the FLOPs of its matrix products (``perf.run_matmul_flops``, in GFLOP) and the
+    images it distorts (every row of every epoch with augmentation, else none)."""
+    config = TrainConfig(**record["config"])
+    flops = perf.run_matmul_flops(n_rows, config.epochs, config.batch_size, config.hidden)
+    return {"matmul GFLOP": flops / 1e9,
+            "images distorted": config.epochs * n_rows if config.augment else 0}
+
+
+def more_work(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Whether work ``a`` (a :func:`run_work`) is at least ``b`` in every part and more in one."""
+    return all(a[k] >= b[k] for k in b) and any(a[k] > b[k] for k in b)
 
 
 def rank_of(table: pd.DataFrame, name: str) -> int:

@@ -22,6 +22,7 @@ from book_support import (
 from page_code import code_cells, names_from_hidden_cells, page_functions
 
 from scratchnet import data, runs, train
+from scratchnet.targets import TARGETS
 
 PAGES = {"training-better": 9}      # page -> at least this many figures
 
@@ -160,6 +161,33 @@ def test_better_target_verdict_and_test_set_follow_from_the_values(better_values
     assert v["better_target_verdict"] == words["compare"](test, target, ("above", "at", "below"))
     assert v["better_target_margin"] == pytest.approx(abs(100 * (test - target)))
     assert v["better_test_official"] == ("is" if data.load("mnist").official else "is not")
+
+
+def test_better_chosen_configuration_is_ranked_against_the_work_of_those_above_it(better_values,
+                                                                                   splits):
+    """The candidates above the recommended one are counted from the record, and the least extra
+    work among them is computed from their configurations (benchmarks/choose_config.run_work)."""
+    import importlib.util
+    from pathlib import Path
+
+    v = better_values
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "choose_config.py"
+    spec = importlib.util.spec_from_file_location("choose_config", script)
+    choose_config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(choose_config)
+    records = choose_config.records("mnist", folds="cv")
+    chosen = choose_config.chosen("mnist", folds="cv")
+    above = [r for r in records if r["dev_mean"] > chosen["dev_mean"]]
+    assert v["better_chosen_name"] == chosen["name"] and v["better_n_above"] == len(above)
+    assert v["better_chosen_rank"] == len(above) + 1
+    n = len(splits.train.y)
+    mine = choose_config.run_work(chosen, n)
+    for part, name in (("matmul GFLOP", "better_above_flops_ratio"),
+                       ("images distorted", "better_above_distort_ratio")):
+        least = min(choose_config.run_work(r, n)[part] for r in above) / mine[part]
+        assert v[name] == pytest.approx(least)
+        assert v[name] > 1, f"a candidate above the recommended one needs no more {part}"
+    assert v["better_budget_seconds"] == TARGETS["mnist"]["train_seconds"]
 
 
 def test_better_seed_spread_and_noise_verdicts(better_values, words):

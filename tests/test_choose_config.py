@@ -97,3 +97,20 @@ def test_the_record_differing_in_one_field_alone_is_found(results, tmp_path):
 def test_no_results_file_is_an_empty_record(tmp_path):
     assert choose_config.records("mnist", path=tmp_path / "none.jsonl") == []
     assert choose_config.results_table("mnist", path=tmp_path / "none.jsonl").empty
+
+
+def test_a_runs_work_is_its_matrix_products_and_its_distorted_images():
+    small = replace(RECOMMENDED["mnist"], hidden=10, epochs=2, batch_size=50, augment=True)
+    work = choose_config.run_work({"config": small.to_dict()}, 100)
+    per_step = 2 * 50 * 784 * 10 * 2 + 2 * 50 * 10 * 10 * 3     # X W1, Xᵀ dZ1; the three of W2
+    assert work["matmul GFLOP"] == pytest.approx(2 * 2 * per_step / 1e9)
+    assert work["images distorted"] == 2 * 100
+    plain = choose_config.run_work({"config": replace(small, augment=False).to_dict()}, 100)
+    assert plain["images distorted"] == 0 and plain["matmul GFLOP"] == work["matmul GFLOP"]
+
+
+def test_more_work_means_no_less_of_any_part_and_more_of_one():
+    base = {"matmul GFLOP": 10.0, "images distorted": 100}
+    assert choose_config.more_work({"matmul GFLOP": 20.0, "images distorted": 100}, base)
+    assert not choose_config.more_work(dict(base), base)                       # equal: not more
+    assert not choose_config.more_work({"matmul GFLOP": 20.0, "images distorted": 50}, base)

@@ -26,6 +26,9 @@ PAD = SIDE + 3
 after, so that every neighbour of a point clipped to [-1, 28] is inside."""
 
 
+GRID = (np.indices((SIDE, SIDE)).reshape(2, -1) - CENTRE).astype(np.float32)
+"""The pixel coordinates p - p0 of the output image, rows and columns (2, 784), centred."""
+
 DISTORTION_TOLERANCE = 1e-5
 """How far (per pixel, pixels in [0, 1]) the float32 distortions of :func:`distort_fast` may be
 from the readable float64 ones: rounding of the coordinates, not a different map
@@ -33,15 +36,21 @@ from the readable float64 ones: rounding of the coordinates, not a different map
 
 
 def sample_points_fast(theta: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """``augment.affine_sample_points`` in float32: p_s = A^{-1}(p - p0 - t) + p0, (n, 2, 784)."""
-    rows, cols = (np.indices((SIDE, SIDE)).reshape(2, -1) - CENTRE).astype(np.float32)
+    """``augment.affine_sample_points`` in float32: p_s = A^{-1}(p - p0 - t) + p0, (n, 2, 784).
+
+    Each coordinate is written into its place (a product, then the other term added), so no
+    (n, 784) temporary is made for the sum; the operations, and so the numbers, are unchanged.
+    """
+    rows, cols = GRID
     shift = shift.astype(np.float32)
     r, c = rows[None] - shift[:, :1], cols[None] - shift[:, 1:]
     cos = (np.cos(theta) / scale).astype(np.float32)[:, None]        # A^{-1} = R(-theta) / s
     sin = (np.sin(theta) / scale).astype(np.float32)[:, None]
     points = np.empty((len(theta), 2, SIDE * SIDE), dtype=np.float32)
-    points[:, 0] = cos * r + sin * c
-    points[:, 1] = cos * c - sin * r
+    np.multiply(cos, r, out=points[:, 0])
+    points[:, 0] += sin * c                                          # cos r + sin c
+    np.multiply(cos, c, out=points[:, 1])
+    points[:, 1] -= sin * r                                          # cos c - sin r
     points += np.float32(CENTRE)
     return points
 
@@ -60,13 +69,22 @@ def bilinear_fast(X: np.ndarray, points: np.ndarray) -> np.ndarray:
     points = np.clip(points, -1, SIDE)
     base = np.floor(points)
     f_r, f_c = points[:, 0] - base[:, 0], points[:, 1] - base[:, 1]
-    base = base.astype(np.intp)
-    k = base[:, 0] * PAD + base[:, 1] + (PAD + 1 + PAD * PAD * np.arange(n))[:, None]
+    k = base[:, 0] * np.float32(PAD)          # the flat index of I00, exact in float32 (< 2^24)
+    k += base[:, 1]
+    k += (PAD + 1 + PAD * PAD * np.arange(n, dtype=np.float32))[:, None]
+    k = k.astype(np.intp)
     flat = padded.reshape(-1)
     i00, i01, i10, i11 = (flat.take(k + d) for d in (0, 1, PAD, PAD + 1))
-    top = i00 + f_c * (i01 - i00)
-    bottom = i10 + f_c * (i11 - i10)
-    return top + f_r * (bottom - top)
+    i01 -= i00                                # top = I00 + f_c (I01 - I00), in place
+    i01 *= f_c
+    i01 += i00
+    i11 -= i10                                # bottom = I10 + f_c (I11 - I10)
+    i11 *= f_c
+    i11 += i10
+    i11 -= i01                                # top + f_r (bottom - top)
+    i11 *= f_r
+    i11 += i01
+    return i11
 
 
 def distort_fast(X: np.ndarray, rng: np.random.Generator, alpha: float, sigma: float,
@@ -82,7 +100,9 @@ def distort_fast(X: np.ndarray, rng: np.random.Generator, alpha: float, sigma: f
         u -= 1
         K = gaussian_matrix(sigma).astype(np.float32)
         points += (np.float32(alpha) * (K @ u @ K)).reshape(n, 2, SIDE * SIDE)
-    return np.clip(bilinear_fast(X, points), 0, 1).astype(X.dtype, copy=False)
+    out = bilinear_fast(X, points)
+    np.clip(out, 0, 1, out=out)
+    return out.astype(X.dtype, copy=False)
 
 
 def augmentation_fast(config: TrainConfig) -> Transform:

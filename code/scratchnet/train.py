@@ -375,7 +375,7 @@ def train(config: TrainConfig, X: np.ndarray, y: np.ndarray, X_dev: np.ndarray |
 
 
 RECOMMENDED = {
-    "mnist": TrainConfig(hidden=800, epochs=150, batch_size=128, lr=0.05, l2=1e-4, augment=True,
+    "mnist": TrainConfig(hidden=512, epochs=80, batch_size=128, lr=0.2, l2=1e-4, augment=True,
                          elastic=34.0, elastic_sigma=4.0, max_degrees=5.0, max_scale=0.05,
                          max_shift=1.0),
     "fashion-mnist": TrainConfig(hidden=512, epochs=40, batch_size=128, lr=0.05, l2=1e-4,
