@@ -112,6 +112,9 @@ def test_the_dev_run_is_the_recorded_run_of_the_recommended_configuration(values
     config = RECOMMENDED["fashion-mnist"]
     assert number(values["fashion_n_train"]) == len(splits.train.y)
     assert values["fashion_hidden"] == config.hidden and values["fashion_epochs"] == config.epochs
+    assert values["fashion_batch_size"] == config.batch_size
+    assert values["fashion_budget_seconds"] == TARGETS["fashion-mnist"]["train_seconds"]
+    assert values["fashion_budget_ratio"] == TARGETS["fashion-mnist"]["matmul_bound_ratio"]
     H = config.hidden
     assert number(values["fashion_n_params"]) == 784 * H + H + H * 10 + 10
     chosen = choose_config.chosen("fashion-mnist", folds="split")

@@ -256,6 +256,21 @@ def test_the_blocked_update_figures_are_consistent(values):
     assert values["perf_update_hidden"] == train.RECOMMENDED["fashion-mnist"].hidden
 
 
+def test_where_a_default_runs_time_goes_follows_from_the_glued_times(values):
+    """The distortions' share is 1 - (epoch without them) / (epoch with them); the batch-size
+    figures are per image, the small batch against the large; the batch sizes are the defaults'."""
+    v = values
+    assert 0 < v["perf_epoch_plain_s"] < v["perf_epoch_distorted_s"]
+    assert v["perf_distort_share"] == pytest.approx(
+        1 - v["perf_epoch_plain_s"] / v["perf_epoch_distorted_s"])
+    assert v["perf_small_batch"] < v["perf_large_batch"]
+    assert v["perf_step_batch_speedup"] == pytest.approx(
+        v["perf_step_us_small"] / v["perf_step_us_large"])
+    assert 0 < v["perf_z1_share_small"] and 0 < v["perf_z1_share_large"]
+    assert v["perf_fashion_batch"] == train.RECOMMENDED["fashion-mnist"].batch_size
+    assert v["perf_mnist_batch"] == train.RECOMMENDED["mnist"].batch_size
+
+
 # --- threads: checked only where threadpoolctl is; the rule lives in the appendix -----------------
 
 

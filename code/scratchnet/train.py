@@ -378,7 +378,7 @@ RECOMMENDED = {
     "mnist": TrainConfig(hidden=512, epochs=80, batch_size=128, lr=0.2, l2=1e-4, augment=True,
                          elastic=34.0, elastic_sigma=4.0, max_degrees=5.0, max_scale=0.05,
                          max_shift=1.0),
-    "fashion-mnist": TrainConfig(hidden=512, epochs=40, batch_size=128, lr=0.05, l2=1e-4,
+    "fashion-mnist": TrainConfig(hidden=512, epochs=40, batch_size=512, lr=0.2, l2=1e-4,
                                  include_dev=True),
 }
 """What ``scratchnet train`` runs with no options, per dataset, chosen on dev data by
