@@ -24,6 +24,7 @@ from scratchnet.data import kaggle
 from scratchnet.data.csv_format import MAX_CSV_LINE
 from scratchnet.errors import DataError
 from scratchnet.model import predict
+from scratchnet.train import RECOMMENDED
 
 PIXELS0 = [f"pixel{j}" for j in range(784)]
 PIXELS1 = [f"pixel{j}" for j in range(1, 785)]
@@ -193,7 +194,10 @@ def test_a_fashion_csv_gets_fashion_mnists_configuration_and_class_names(tmp_pat
     result = json.loads(out.strip().splitlines()[-1])
     assert result["dataset"] == "fashion-mnist"
     assert result["config"]["hidden"] == 8           # the option wins over the configuration
-    assert result["config"]["batch_size"] == 128     # ... the rest is fashion-mnist's
+    rest = {k: v for k, v in RECOMMENDED["fashion-mnist"].to_dict().items()
+            if k not in ("hidden", "epochs")}
+    assert {k: result["config"][k] for k in rest} == rest   # ... the rest is fashion-mnist's
+    assert rest != {k: RECOMMENDED["mnist"].to_dict()[k] for k in rest}   # ... not MNIST's
     _, meta = checkpoint.load(tmp_path / "f.npz")
     assert meta["dataset"]["class_names"] == list(data.CLASS_NAMES["fashion-mnist"])
     assert "looks like Fashion-MNIST" in err
