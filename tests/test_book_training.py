@@ -319,7 +319,11 @@ def test_evaluation_confidence_claims_follow_from_its_numbers(glued):
 
 def test_evaluation_hidden_unit_claims_follow_from_its_numbers(glued):
     g = glued["evaluation"]
-    assert 0 < g["ch8_change_ratio"] < 1                 # "refines ... more than it replaces them"
+    assert g["ch8_change_ratio"] > 0
+    size = page_function("evaluation", "size_against_one")
+    assert [size(r) for r in (0.5, 0.996, 1.004, 1.5)] == [
+        "smaller than", "as large as", "as large as", "larger than"]
+    assert g["ch8_change_size"] == size(g["ch8_change_ratio"])
     assert 0 < g["ch8_blank"] < 784 and 0 < g["ch8_blank_change"] < 1
     assert g["ch8_pure_n"] >= 1
     assert g["ch8_pure_c"] == pytest.approx(g["ch8_predicted_c"], abs=1e-3)   # "It was: ..."
