@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import copy
+import importlib.util
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from book_support import (
@@ -132,6 +134,15 @@ def test_better_gain_and_rank(words):
 # --- Training better: every glued claim follows from the glued (or cached) values --------------
 
 
+def benchmark(name: str):
+    """The script benchmarks/NAME.py, loaded as a module (the folder is not a package)."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def better_values(built_book):
     return glue_values("training-better")
@@ -148,14 +159,8 @@ def test_better_recommended_accuracies_are_those_of_the_cached_run(better_values
 
 
 def test_better_target_verdict_and_test_set_follow_from_the_values(better_values, words):
-    import importlib.util
-    from pathlib import Path
-
     v = better_values
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "check_targets.py"
-    spec = importlib.util.spec_from_file_location("check_targets", script)
-    check_targets = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(check_targets)
+    check_targets = benchmark("check_targets")
     assert v["better_target"] == check_targets.TARGETS["mnist"]["test_accuracy"]
     test, target = v["better_rec_test"], v["better_target"]
     assert v["better_target_verdict"] == words["compare"](test, target, ("above", "at", "below"))
@@ -167,14 +172,8 @@ def test_better_chosen_configuration_is_ranked_against_the_work_of_those_above_i
                                                                                    splits):
     """The candidates above the recommended one are counted from the record, and the least extra
     work among them is computed from their configurations (benchmarks/choose_config.run_work)."""
-    import importlib.util
-    from pathlib import Path
-
     v = better_values
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "choose_config.py"
-    spec = importlib.util.spec_from_file_location("choose_config", script)
-    choose_config = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(choose_config)
+    choose_config = benchmark("choose_config")
     records = choose_config.records("mnist", folds="cv")
     chosen = choose_config.chosen("mnist", folds="cv")
     above = [r for r in records if r["dev_mean"] > chosen["dev_mean"]]
