@@ -59,6 +59,17 @@ def test_load_keeps_the_metadata_and_adds_architecture_preprocessing_and_version
     assert meta["format"] == "scratchnet-model"
 
 
+@pytest.mark.parametrize("number", [float("nan"), float("inf")])
+def test_save_refuses_metadata_that_load_would_refuse(tmp_path, number):
+    out = tmp_path / "m.npz"
+    save(out, params_of(), META)
+    before = out.read_bytes()
+    with pytest.raises(ModelFileError, match=r"m\.npz: not written: .*JSON"):
+        save(out, params_of(seed=1), {**META, "history": {"dev_accuracy": [number]}})
+    assert out.read_bytes() == before                # the file already there is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
+
+
 def test_save_writes_atomically_and_leaves_no_temporary_file(tmp_path):
     out = tmp_path / "models" / "m.npz"              # the folder is created too
     save(out, params_of(), META)

@@ -6,6 +6,7 @@ import types
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from scratchnet import checkpoint, fast, perf, runs
 from scratchnet.data import Split, Splits
@@ -24,15 +25,19 @@ def tiny_splits(seed=0):
 CONFIG = TrainConfig(hidden=8, epochs=2, batch_size=40)
 
 
-def test_second_run_is_loaded_bit_for_bit(tmp_path, monkeypatch):
+@pytest.mark.parametrize("config", [CONFIG, replace(CONFIG, include_dev=True)],
+                         ids=["with dev", "final fit (no dev accuracy: nan)"])
+def test_second_run_is_loaded_bit_for_bit(tmp_path, monkeypatch, config):
     splits = tiny_splits()
-    p1, h1 = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
+    p1, h1 = runs.train_or_load(config, splits, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("*.npz"))) == 1
     monkeypatch.setattr(fast, "train", lambda *a, **k: (_ for _ in ()).throw(
         AssertionError("trained again instead of loading")))
-    p2, h2 = runs.train_or_load(CONFIG, splits, cache_dir=tmp_path)
+    p2, h2 = runs.train_or_load(config, splits, cache_dir=tmp_path)
     assert all(np.array_equal(p1[k], p2[k]) and p1[k].dtype == p2[k].dtype for k in p1)
-    assert h1 == h2
+    assert h1.to_dict() == h2.to_dict()
+    assert np.array_equal(h1.dev_accuracy, h2.dev_accuracy, equal_nan=True)
+    assert all(np.isnan(h2.dev_accuracy)) == config.include_dev
 
 
 def test_a_different_config_or_different_data_is_a_different_run(tmp_path):

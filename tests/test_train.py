@@ -3,6 +3,7 @@ TrainConfig chooses them (the step, the batch transform, early stopping)."""
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 
@@ -298,8 +299,12 @@ def test_history_to_dict_holds_every_field():
     assert {k: v for k, v in d.items() if k != "batch_accuracy"} == {
         "step": [1, 2], "loss": [2.5, 2.0], "train_accuracy": [0.5, 0.5],
         "dev_accuracy": [0.25, 0.25], "learning_rate": [0.1, 0.1], "seconds": 0.0}
-    assert d["batch_accuracy"][0] == 0.75 and math.isnan(d["batch_accuracy"][1])
+    assert d["batch_accuracy"] == [0.75, None]      # nan (not measured) is JSON's null
     assert type(d["loss"][0]) is float and type(d["batch_accuracy"][0]) is float
+    json.dumps(d, allow_nan=False)                  # a model file's metadata can hold it
+    back = History.from_dict(d)
+    assert back.loss == h.loss and back.batch_accuracy[0] == 0.75
+    assert math.isnan(back.batch_accuracy[1])
 
 
 

@@ -35,7 +35,12 @@ def save(path: str | Path, params: Params, metadata: dict) -> Path:
             "architecture": {"layers": [N_PIXELS, hidden, N_CLASSES],
                              "activations": ["relu", "softmax"]},
             "preprocessing": PREPROCESSING, **metadata}
-    blob = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    try:                     # JSON has no nan or infinity: load would refuse such a file
+        text = json.dumps(meta, sort_keys=True, allow_nan=False)
+    except ValueError as e:
+        raise ModelFileError(f"{path}: not written: the metadata holds a number JSON cannot "
+                             f"store ({one_line(e)})") from None
+    blob = np.frombuffer(text.encode(), dtype=np.uint8)
     content = io.BytesIO()
     np.savez(content, metadata=blob, **{name: params[name] for name in PARAM_NAMES})
     try:

@@ -56,7 +56,16 @@ class History:
         self.batch_accuracy.append(float(batch_accuracy))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as JSON values: a measurement not taken (nan: no dev rows, or the full-batch
+        loop's batch accuracy) is ``None``, JSON's null, since JSON has no nan."""
+        return {name: [None if isinstance(x, float) and math.isnan(x) else x for x in value]
+                if isinstance(value, list) else value for name, value in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, fields: dict) -> History:
+        """The History that ``to_dict`` gave ``fields``: each ``None`` in a list is nan again."""
+        return cls(**{name: [math.nan if x is None else x for x in value]
+                      if isinstance(value, list) else value for name, value in fields.items()})
 
 
 class Epoch(NamedTuple):

@@ -69,7 +69,7 @@ def train_or_load(config: train.TrainConfig, splits: Splits, cache_dir: str | Pa
     if path.is_file():
         try:
             params, meta = checkpoint.load(path)
-            return params, train.History(**meta["history"])
+            return params, train.History.from_dict(meta["history"])
         except (ModelFileError, KeyError, TypeError):
             path.unlink(missing_ok=True)
     params, history = fast.train(config, *train.training_rows(config, splits), progress=progress)
