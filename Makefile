@@ -8,7 +8,7 @@ BIN := .venv/bin
 SETUP := $(PYTHON) tools/bootstrap.py
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup book book-student pdf pdf-student test test-fast bench targets lock clean
+.PHONY: setup book book-student pdf pdf-student test test-fast bench targets targets-build lock clean
 
 # Everything the book and the tests need.
 setup:
@@ -56,6 +56,12 @@ bench:
 targets:
 	$(SETUP) book
 	$(BIN)/python benchmarks/check_targets.py
+
+# The build-time targets: the set-up and a cold `jupyter-book build book/` with new caches (a
+# temporary folder; the repository's and the user's are left alone), then a warm rebuild.
+targets-build:
+	$(SETUP) book
+	$(BIN)/python benchmarks/check_build.py
 
 # Regenerate requirements.lock (see its header).
 lock:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from script_support import benchmark
 
 from scratchnet import checkpoint, cli, fast, perf, targets, train
 
@@ -105,9 +106,7 @@ def test_torch_comparison_is_run_exactly_when_torch_is_installed(bench):
 
 # --- the report: verdicts, figures and the table, on made-up results (no benchmark run) ----------
 
-spec = importlib.util.spec_from_file_location("bench_torch", BENCH)
-bench_torch = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench_torch)
+bench_torch = benchmark("bench_torch")
 
 
 def made_up_results(ratio: float, percent: float, step_percent: float = 50.0,

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import ast
 import copy
-import importlib.util
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from book_support import (
@@ -22,6 +20,7 @@ from book_support import (
     text_of,
 )
 from page_code import code_cells, names_from_hidden_cells, page_functions
+from script_support import benchmark
 
 from scratchnet import data, runs, train
 from scratchnet.targets import TARGETS
@@ -132,15 +131,6 @@ def test_better_gain_and_rank(words):
 
 
 # --- Training better: every glued claim follows from the glued (or cached) values --------------
-
-
-def benchmark(name: str):
-    """The script benchmarks/NAME.py, loaded as a module (the folder is not a package)."""
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

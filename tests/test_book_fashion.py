@@ -9,10 +9,8 @@ library's cached runs; class names come from ``scratchnet.data``. The chapter's 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,15 +24,13 @@ from page_checks import (
     figure_widths,
 )
 from page_code import page_function
+from script_support import benchmark
 
 from scratchnet import checkpoint, cli, data, evaluate, fast, model, runs, train
 from scratchnet.targets import TARGETS
 from scratchnet.train import RECOMMENDED, TrainConfig
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "choose_config.py"
-spec = importlib.util.spec_from_file_location("choose_config", SCRIPT)
-choose_config = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(choose_config)
+choose_config = benchmark("choose_config")
 
 TARGET = TARGETS["fashion-mnist"]["test_accuracy"]   # on the official Fashion-MNIST test set
 PAGE = "fashion"

@@ -21,18 +21,16 @@ from pathlib import Path
 import pytest
 from book_support import assert_figures_are_images_with_alt_text_and_captions, glue_values, text_of
 from bs4 import BeautifulSoup
+from script_support import benchmark
 
 from scratchnet import fast, fast_augment, perf, plots, train
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "performance.md"
-BENCH = ROOT / "benchmarks" / "bench_torch.py"
 HIDDEN, BATCH = 256, 128                     # the workload the page and the benchmark describe
 DASH = "—"
 
-spec = importlib.util.spec_from_file_location("bench_torch", BENCH)
-bench_torch = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench_torch)
+bench_torch = benchmark("bench_torch")
 
 
 def importable(name: str) -> bool:

@@ -4,18 +4,13 @@ not the test suite)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from script_support import benchmark
 
 from scratchnet import perf, targets
 from scratchnet.targets import TARGETS, verdicts
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "check_targets.py"
-spec = importlib.util.spec_from_file_location("check_targets", SCRIPT)
-check_targets = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(check_targets)
+check_targets = benchmark("check_targets")
 
 ACC, SECONDS = TARGETS["mnist"]["test_accuracy"], TARGETS["mnist"]["train_seconds"]
 

@@ -3,21 +3,17 @@ read back as it was written (latest record of a name, best first, the recommende
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 from quick_model import mnist_splits
+from script_support import benchmark
 
 from scratchnet.train import RECOMMENDED
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "choose_config.py"
-spec = importlib.util.spec_from_file_location("choose_config", SCRIPT)
-choose_config = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(choose_config)
+choose_config = benchmark("choose_config")
 
 
 def rows_of(X: np.ndarray) -> set[bytes]:

@@ -31,11 +31,22 @@ AT_MOST = frozenset({"train_seconds", "matmul_bound_ratio", "cold_seconds", "war
 """The targets a measured value meets by being at most equal to them; the others, at least."""
 
 
-def verdicts(dataset: str, result: dict[str, float]) -> dict[str, bool]:
-    """For each target of ``dataset`` that ``result`` measured: did it meet it?
+def met(targets: dict[str, float], result: dict[str, float]) -> dict[str, bool]:
+    """For each of ``targets`` that ``result`` measured: did it meet it?
 
-    Accuracy meets its target when at least equal to it; time and the ratio to the matmul bound
-    when at most equal to it. A target ``result`` has no value for is left out.
+    A value in ``AT_MOST`` (a time, a ratio) meets its target when at most equal to it; the others
+    (accuracy, share of the peak) when at least equal. A target ``result`` has no value for is left
+    out.
     """
     return {name: (result[name] <= target if name in AT_MOST else result[name] >= target)
-            for name, target in TARGETS[dataset].items() if result.get(name) is not None}
+            for name, target in targets.items() if result.get(name) is not None}
+
+
+def verdicts(dataset: str, result: dict[str, float]) -> dict[str, bool]:
+    """``met`` for the targets of ``dataset``: accuracy at least, time and ratio at most."""
+    return met(TARGETS[dataset], result)
+
+
+def build_verdicts(result: dict[str, float]) -> dict[str, bool]:
+    """``met`` for ``BUILD_TARGETS``: the cold and the warm build's seconds, at most."""
+    return met(BUILD_TARGETS, result)
