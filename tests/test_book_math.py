@@ -35,7 +35,8 @@ SEED, H = RECOMMENDED["mnist"].seed, RECOMMENDED["mnist"].hidden
 
 PAGES = {
     "architecture": {"figures": 2,
-                     "equations": ["eq-architecture-count", "eq-architecture-var",
+                     "equations": ["eq-architecture-count", "eq-architecture-uncorrelated",
+                                   "eq-architecture-term-variance", "eq-architecture-var",
                                    "eq-architecture-relu-moment", "eq-architecture-he"],
                      "functions": [("model", "count_parameters"), ("model", "init_uniform"),
                                    ("model", "init_he")]},
