@@ -23,7 +23,6 @@ targets were met, 1 otherwise.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
@@ -32,6 +31,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_torch import torch_installed  # a script beside this one (benchmarks/)
+from jupyter_cache import get_cache
 
 from scratchnet.targets import BUILD_TARGETS, build_verdicts
 
@@ -54,7 +56,6 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 def page_seconds(cache: Path) -> dict[str, float]:
     """Each page's execution time in the jupyter-cache at ``cache``, by page name, longest first."""
-    from jupyter_cache import get_cache
     pages = {Path(r.uri).stem: float(r.data["execution_seconds"])
              for r in get_cache(str(cache)).list_cache_records()}
     return dict(sorted(pages.items(), key=lambda item: -item[1]))
@@ -71,7 +72,7 @@ def check(work: Path) -> dict:
     pages = page_seconds(out / "_build" / ".jupyter_cache")
     result = {"setup_seconds": setup, "cold_seconds": cold, "warm_seconds": warm,
               "page_seconds": pages, "cached_pages_seconds": sum(pages.values()),
-              "torch_installed": importlib.util.find_spec("torch") is not None,
+              "torch_installed": torch_installed(),
               "load_average": os.getloadavg()[0], "cpus": os.cpu_count()}
     return {"result": result, "targets": BUILD_TARGETS, "met": build_verdicts(result)}
 
