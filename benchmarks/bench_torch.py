@@ -10,7 +10,9 @@ final fit), then scored on the official 10,000 test images.
 Four implementations do the same work from the same initial weights and the same minibatch order
 (one ``np.random.default_rng(seed)``):
   cli          ``scratchnet train`` as a user runs it (``python -m scratchnet train ... --json``):
-               its own ``train_seconds``, i.e. ``fast.train``
+               its own ``train_seconds``, i.e. ``fast.train``, whose momentum update runs
+               inside BLAS's product (``fast.momentum_blas``): its weights differ from fast's
+               in the last bits, and the difference grows over the epochs
   scratchnet   scratchnet.train.sgd       the readable loop the book shows
   fast         scratchnet.fast.sgd_fast   the same maths with preallocated buffers, in place
   torch        torch.nn.Linear + ReLU + CrossEntropyLoss, torch.optim.SGD(momentum, weight_decay)
@@ -478,7 +480,7 @@ def results_table(out: dict | None) -> pd.DataFrame:
                   step.get("ratio_to_torch_best") if n != "torch" else None,
                   f"{step['percent_of_peak_best']:.1f}" if step else None,
                   f"{100 * r['test_accuracy']:.2f}",
-                  None if weights is None else f"{weights:.3g}"]
+                  None if weights is None else f"{weights:.1g}"]
         columns[LABELS[n]] = [NOT_MEASURED if v is None else f"{v:.2f}" if isinstance(v, float)
                               else v for v in values]
     return pd.DataFrame(columns, index=ROWS)

@@ -83,7 +83,8 @@ def test_performance_page_has_figures_with_alt_text_and_captions(page):
 
 def test_performance_page_numbers_its_equations_and_has_learning_goals_and_summary(page):
     for label in ("z1-sum", "matmul-flops", "flops-forward", "flops-backward", "flops-rest",
-                  "intensity", "roofline", "matmul-intensity", "achieved", "loss-pieces"):
+                  "intensity", "roofline", "matmul-intensity", "achieved", "loss-pieces", "gemm",
+                  "fused-update"):
         assert page.find(id=f"equation-eq-performance-{label}"), label
     assert "Learning goals" in text_of(page)
     section(page, "Summary")
@@ -92,7 +93,8 @@ def test_performance_page_numbers_its_equations_and_has_learning_goals_and_summa
 def test_performance_page_shows_the_current_library_source(page):
     shown = " ".join(" ".join(pre.get_text("").split()) for pre in page.select("div.highlight pre"))
     for fn in (fast.gather_batch, fast.forward_into, fast.softmax_into, fast.backward_into,
-               fast.momentum_update_into, fast.train_step, perf.flops_breakdown,
+               fast.momentum_update_into, fast.train_step, fast.backward_momentum_into,
+               fast.momentum_blas, perf.flops_breakdown,
                perf.matmul_peak_gflops, perf.matmul_intensity, perf.bound, bench_torch.verdict):
         source = " ".join(inspect.getsource(fn).split())
         assert source in shown, f"{fn.__name__} is not shown as it is in the library"
@@ -246,6 +248,13 @@ def test_the_cost_of_a_full_training_pass_is_counted_for_each_default(values):
         share = perf.flops_forward(n, rc.hidden) / perf.flops_per_epoch(n, rc.batch_size, rc.hidden)
         assert values[f"perf_full_eval_share_{key}"] == pytest.approx(share)
     assert values["perf_train_sample"] == train.TRAIN_SAMPLE_ROWS
+
+
+def test_the_update_inside_blas_was_run_and_ends_within_rounding(values):
+    assert values["perf_fused_blas"] == "found"      # the lock's NumPy wheel brings its OpenBLAS
+    assert values["perf_fused_tolerance"] == fast.FUSED_TOLERANCE
+    assert 0 < values["perf_fused_difference"] < 1e-2          # rounding, carried over an epoch
+    assert abs(values["perf_fused_dev_exact"] - values["perf_fused_dev_fused"]) < 2.0
 
 
 def test_the_blocked_update_figures_are_consistent(values):

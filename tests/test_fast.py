@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from quick_model import mnist_splits, toy_data
 
-from scratchnet import augment, fast, fast_augment, perf
+from scratchnet import augment, blas, fast, fast_augment, perf
 from scratchnet import train as train_module
 from scratchnet.augment import augmentation
 from scratchnet.evaluate import accuracy_of
@@ -45,6 +45,9 @@ PIXEL_TOLERANCE = fast_augment.DISTORTION_TOLERANCE
 much per pixel (pixels are in [0, 1]): rounding, not a different map."""
 WEIGHT_TOLERANCE = 1e-4
 """Two epochs trained on those slightly different pixels end this close (a weight is ~0.05)."""
+FUSED_TOLERANCE = fast.FUSED_TOLERANCE
+"""Training with momentum's update inside BLAS (``fast.momentum_blas``) ends this close to the
+readable weights on the toy runs here (a weight is ~0.05, the largest ~3): rounding only."""
 
 
 @pytest.mark.parametrize("config", SETTINGS.values(), ids=SETTINGS)
@@ -222,10 +225,13 @@ def test_fast_train_is_train_with_the_fast_parts(config):
     for k in NAMES:
         assert np.array_equal(a[k], b[k]), k
     assert ha.dev_accuracy == hb.dev_accuracy
-    if not config.augment:                    # no float32 distortions: the readable weights too
+    if not config.augment:                    # no float32 distortions: the readable weights too,
         c, _ = train_module.train(config, X, y, X[:50], y[:50])
-        for k in NAMES:
-            assert np.array_equal(a[k], c[k]), k
+        if config.optimizer == "momentum":    # up to BLAS's rounding of the fused update
+            assert 0 < perf.max_difference(a, c) <= FUSED_TOLERANCE
+        else:
+            for k in NAMES:
+                assert np.array_equal(a[k], c[k]), k
 
 
 @pytest.mark.parametrize("n, chunk", [(1000, 300), (1000, 2048), (2048, 1024), (1, 7)])
@@ -309,3 +315,75 @@ def test_flops_per_epoch_counts_the_short_last_batch_and_the_evaluation():
 def test_matmul_peak_is_a_positive_finite_speed():
     gflops = perf.matmul_peak_gflops(n=128, repeats=2)
     assert math.isfinite(gflops) and gflops > 0
+
+
+MOMENTUM = {k: c for k, c in {**SETTINGS, **AUGMENTED}.items() if c.optimizer == "momentum"}
+
+
+@pytest.mark.parametrize("dtype, tolerance", [(np.float32, 1e-6), (np.float64, 1e-14)])
+@pytest.mark.parametrize("m, lam", [(64, 1e-3), (41, 0.0)], ids=["full-l2", "short-no-l2"])
+def test_the_fused_update_is_backward_then_the_momentum_update(dtype, tolerance, m, lam):
+    """One step from a nonzero velocity: backward_momentum_into leaves the parameters and the
+    velocity where backward_into + momentum_update_into leave them, up to rounding."""
+    X, y = toy_data(m)
+    X = X.astype(dtype)
+    rng = np.random.default_rng(5)
+    start = {k: v.astype(dtype) for k, v in init_he(24, rng).items()}
+    velocities = {k: (0.01 * rng.standard_normal(v.shape)).astype(dtype) for k, v in start.items()}
+    ends = []
+    for fused in (False, True):
+        params = {k: v.copy() for k, v in start.items()}
+        ws = fast.allocate(params, 64)
+        for k, v in velocities.items():
+            ws.velocity[k][...] = v
+        A1, Z2 = fast.forward_into(params, X, ws)
+        fast.softmax_into(Z2, y, ws)
+        if fused:
+            fast.backward_momentum_into(params, X, A1, Z2, y, ws, 0.1, 0.9, lam,
+                                        blas.numpy_blas())
+        else:
+            fast.backward_into(params, X, A1, Z2, y, ws)
+            fast.momentum_update_into(params, ws, 0.1, 0.9, lam)
+        ends.append((params, ws.velocity))
+    (p_a, v_a), (p_b, v_b) = ends
+    for k in NAMES:
+        assert p_b[k].dtype == dtype
+        scale = np.abs(v_a[k]).max()
+        assert np.abs(v_a[k] - v_b[k]).max() <= tolerance * scale, k
+        assert np.abs(p_a[k] - p_b[k]).max() <= tolerance * (np.abs(p_a[k]).max() + scale), k
+    assert not np.array_equal(v_a["W1"], velocities["W1"].astype(dtype))     # the step moved v
+
+
+@pytest.mark.parametrize("config", MOMENTUM.values(), ids=MOMENTUM)
+def test_fast_train_stays_within_rounding_of_the_exact_fast_path(config):
+    X, y = toy_data(N)
+    config = replace(config, hidden=32)
+    exact, _ = train_module.train(config, X, y, X[:50], y[:50],
+                                  parts=fast.FAST._replace(optimizers=fast.FAST_OPTIMIZERS))
+    fused, _ = fast.train(config, X, y, X[:50], y[:50])
+    assert perf.max_difference(exact, fused) <= FUSED_TOLERANCE
+    again, _ = fast.train(config, X, y, X[:50], y[:50])
+    for k in NAMES:                           # and it is deterministic
+        assert np.array_equal(fused[k], again[k]), k
+
+
+def test_the_fast_parts_fuse_momentum_into_blas():
+    config = replace(SETTINGS["cosine-l2"], hidden=32)
+    X, y = toy_data(N)
+    assert fast.FAST.optimizers["momentum"] is fast.momentum_blas
+    exact, _ = fast.sgd_fast(init_he(32, np.random.default_rng(1)), X, y, config)
+    fused, _ = sgd(init_he(32, np.random.default_rng(1)), X, y, config,
+                   optimizer=fast.momentum_blas(config))
+    assert perf.max_difference(exact, fused) > 0      # BLAS rounds the update its own way
+
+
+def test_without_numpy_blas_the_fused_step_is_the_exact_one(monkeypatch):
+    monkeypatch.setattr(fast, "numpy_blas", lambda: None)
+    config = SETTINGS["cosine-l2"]
+    X, y = toy_data(N)
+    p0 = init_he(32, np.random.default_rng(1))
+    exact, _ = fast.sgd_fast(p0, X, y, config)
+    fallback, _ = sgd({k: v.copy() for k, v in p0.items()}, X, y, config,
+                      optimizer=fast.momentum_blas(config))
+    for k in NAMES:
+        assert np.array_equal(exact[k], fallback[k]), k

@@ -55,6 +55,14 @@ def test_a_different_blas_thread_count_is_a_different_run(monkeypatch):
     assert runs.run_key(CONFIG, splits) != one
 
 
+def test_training_without_numpy_blas_is_a_different_run(monkeypatch):
+    """Without NumPy's BLAS, momentum's update is NumPy's operations: other bits, another run."""
+    splits = tiny_splits()
+    found = runs.run_key(CONFIG, splits)
+    monkeypatch.setattr(runs.blas, "numpy_blas", lambda: None)
+    assert runs.run_key(CONFIG, splits) != found
+
+
 def test_runs_are_trained_on_the_fast_path_and_record_their_thread_count(tmp_path, monkeypatch):
     splits = tiny_splits()
     calls = []

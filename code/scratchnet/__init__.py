@@ -15,10 +15,10 @@ its own line the modules named before it (``tests/test_layout.py`` checks this l
     augment            transforms of a batch: the distortions a configuration asks for
     epochs             what reads the epochs of training: their History, and when to stop
     train              the optimisers and the training loop
-    fast_augment, fast
+    blas, fast_augment, fast
                        the parts of training again, for speed (beside train, never instead of
-                       it): the batch distortions in float32, and fast.train, which the CLI, runs
-                       and the chapters train with
+                       it): gemm and axpy of NumPy's own BLAS, the batch distortions in float32,
+                       and fast.train, which the CLI, runs and the chapters train with
     robustness, perf, plots, gradcheck
                        measuring a network and its training (noise, calibration, FLOPs, the
                        machine's peak); the book's figures; gradient checks

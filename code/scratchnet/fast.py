@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scratchnet.blas import Blas, numpy_blas
 from scratchnet.epochs import History
 from scratchnet.evaluate import accuracy
 from scratchnet.fast_augment import augmentation_fast
@@ -208,6 +209,68 @@ def momentum_fast(config: TrainConfig) -> Optimizer:
     return Optimizer(start=lambda params: allocate(params, config.batch_size), step=step)
 
 
+def backward_momentum_into(params: Params, Xb: np.ndarray, A1: np.ndarray, P: np.ndarray,
+                           y: np.ndarray, ws: Workspace, eta: float, mu: float, lam: float,
+                           blas: Blas) -> None:
+    """The backward pass and the momentum update in one, each weight's update inside the matrix
+    product of its gradient (BLAS's C <- alpha A^T B + beta C, ``scratchnet.blas``):
+
+    dZ2 = (P - Y)/m,  dZ1 = dZ2 W2^T * 1[A1 > 0]  (as in ``backward_into``); then for W1 with
+    inputs Xb and dZ1, and W2 with inputs A1 and dZ2:
+        v <- mu v - eta Inputs^T dZ        one gemm: alpha = -eta, beta = mu
+        v <- v - eta lambda W              one axpy: the L2 term
+        W <- W + v                         one axpy
+    and for each bias: v <- mu v - eta sum_i dZ_i,  b <- b + v.
+
+    The maths of ``backward_into`` and ``momentum_update_into``, with the gradient dW never
+    written to memory: W1's update takes three passes over its numbers instead of six. BLAS rounds
+    -eta (Inputs^T dZ) + mu v once, where they round the product, then each operation; so the
+    weights differ from theirs in the last bits.
+    """
+    m = len(Xb)
+    P[np.arange(m), y] -= 1
+    dZ2 = np.divide(P, m, out=P)
+    dZ1 = np.matmul(dZ2, params["W2"].T, out=ws.dA1[:m])      # with W2 before its update
+    dZ1 *= np.greater(A1, 0, out=ws.active[:m])
+    for weight, bias, inputs, dZ in (("W1", "b1", Xb, dZ1), ("W2", "b2", A1, dZ2)):
+        W, v = params[weight], ws.velocity[weight]
+        blas.gemm(-eta, inputs, dZ, mu, v, trans_a=True)
+        if lam != 0:
+            blas.axpy(-eta * lam, W, v)
+        blas.axpy(1.0, v, W)
+        g, v = np.sum(dZ, axis=0, out=ws.grads[bias]), ws.velocity[bias]
+        v *= mu
+        v -= np.multiply(g, eta, out=g)
+        params[bias] += v
+
+
+FUSED_TOLERANCE = 1e-5
+"""A bound on how far short runs with the update inside BLAS (:func:`momentum_blas`) end from the
+exact steps' weights (``tests/test_fast.py``; a weight is ~0.05): the difference is rounding."""
+
+
+def momentum_blas(config: TrainConfig) -> Optimizer:
+    """``train.momentum`` with the update inside BLAS's products (:func:`backward_momentum_into`):
+    the momentum step of ``scratchnet train`` and ``fast.train``. Where NumPy's BLAS cannot be
+    called (``blas.numpy_blas()`` is None) it is :func:`momentum_fast`.
+
+    Per batch: forward, the count of right answers and the loss (as in :func:`gradients_into`),
+    then the backward pass and the update at once; parameters updated in place.
+    """
+    blas = numpy_blas()
+    if blas is None:
+        return momentum_fast(config)
+
+    def step(params, ws, Xb, yb, eta):
+        A1, Z2 = forward_into(params, Xb, ws)
+        correct = int(np.count_nonzero(Z2.argmax(axis=1) == yb))
+        batch_loss = softmax_into(Z2, yb, ws)
+        backward_momentum_into(params, Xb, A1, Z2, yb, ws, eta, config.momentum, config.l2, blas)
+        return params, ws, batch_loss, correct
+
+    return Optimizer(start=lambda params: allocate(params, config.batch_size), step=step)
+
+
 @dataclass
 class AdamState:
     """Adam's state on the fast path: the workspace, the step count t, the moments m and v, and
@@ -269,7 +332,11 @@ def adam_fast(config: TrainConfig) -> Optimizer:
 
 
 FAST_OPTIMIZERS = {"momentum": momentum_fast, "adam": adam_fast}
-"""The fast steps by ``TrainConfig.optimizer``, one for each of ``train.OPTIMIZERS``."""
+"""The fast steps by ``TrainConfig.optimizer``, one for each of ``train.OPTIMIZERS``: the readable
+steps' operations in their order (the same weights bit for bit), as :func:`sgd_fast` runs them."""
+
+TRAIN_OPTIMIZERS = {**FAST_OPTIMIZERS, "momentum": momentum_blas}
+"""The steps of :data:`FAST`, what ``scratchnet train`` runs: momentum's update inside BLAS."""
 
 
 def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 2048) -> float:
@@ -290,7 +357,7 @@ def accuracy_fast(params: Params, X: np.ndarray, y: np.ndarray, chunk: int = 204
     return accuracy(y, y_pred)
 
 
-FAST = Parts(FAST_OPTIMIZERS, augmentation_fast, accuracy_fast)
+FAST = Parts(TRAIN_OPTIMIZERS, augmentation_fast, accuracy_fast)
 """The fast parts: steps, batch transform and accuracy (``train.READABLE``: the readable ones)."""
 
 
@@ -298,9 +365,10 @@ def sgd_fast(params: Params, X: np.ndarray, y: np.ndarray, config: TrainConfig,
              X_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None, *,
              train_eval_rows: int | None = TRAIN_SAMPLE_ROWS,
              progress: bool = False) -> tuple[Params, History]:
-    """``scratchnet.train.sgd`` with the fast parts :data:`FAST`: the same arguments, the same
-    loop, early stopping included. Without augmentation it gives the readable path's weights bit
-    for bit; with it, the float32 distortions make them differ (a bounded difference).
+    """``scratchnet.train.sgd`` with the fast steps :data:`FAST_OPTIMIZERS`, the fast transform and
+    accuracy: the same arguments, the same loop, early stopping included. Without augmentation it
+    gives the readable path's weights bit for bit; with it, the float32 distortions make them
+    differ (a bounded difference). :func:`train` also fuses momentum's update into BLAS.
 
     The caller's ``params`` are copied (to X's dtype), never modified.
     """

@@ -20,6 +20,7 @@ import numpy as np
 
 from scratchnet import (
     augment,
+    blas,
     checkpoint,
     data,
     epochs,
@@ -34,7 +35,7 @@ from scratchnet.data import Splits
 from scratchnet.errors import ModelFileError
 from scratchnet.model import Params
 
-WEIGHT_MODULES = (model, train, augment, epochs, evaluate, fast, fast_augment)
+WEIGHT_MODULES = (model, train, augment, epochs, evaluate, fast, fast_augment, blas)
 """The modules whose source decides the weights a configuration trains to (``evaluate``: the dev
 accuracy by which early stopping keeps an epoch)."""
 NOT_WEIGHT_MODULES = ("scratchnet", "scratchnet.config_rules", "scratchnet.data",
@@ -46,8 +47,11 @@ checks of a config's fields, errors and file writing, which compute no weights."
 def run_key(config: train.TrainConfig, splits: Splits) -> str:
     """A key that changes whenever anything that determines the weights changes: the config,
     the training and dev data (bytes), the source of the modules that compute the weights, and
-    the BLAS thread count."""
-    h = hashlib.sha256(json.dumps({**config.to_dict(), "blas_threads": perf.blas_threads()},
+    the BLAS thread count, and the BLAS library momentum's update runs in (none: NumPy's own
+    operations, ``fast.momentum_blas``)."""
+    library = blas.numpy_blas()
+    h = hashlib.sha256(json.dumps({**config.to_dict(), "blas_threads": perf.blas_threads(),
+                                   "blas": library and Path(library.path).name},
                                   sort_keys=True).encode())
     for part in (splits.train.X, splits.train.y, splits.dev.X, splits.dev.y):
         h.update(np.ascontiguousarray(part).tobytes())
