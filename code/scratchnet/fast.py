@@ -223,9 +223,9 @@ def backward_momentum_into(params: Params, Xb: np.ndarray, A1: np.ndarray, P: np
     and for each bias: v <- mu v - eta sum_i dZ_i,  b <- b + v.
 
     The maths of ``backward_into`` and ``momentum_update_into``, with the gradient dW never
-    written to memory: W1's update takes three passes over its numbers instead of six. BLAS rounds
-    -eta (Inputs^T dZ) + mu v once, where they round the product, then each operation; so the
-    weights differ from theirs in the last bits.
+    written to memory: three passes over W1's numbers, product included, instead of seven. BLAS
+    rounds -eta (Inputs^T dZ) + mu v once, where they round the product, then each operation; so
+    the weights differ from theirs in the last bits.
     """
     m = len(Xb)
     P[np.arange(m), y] -= 1
