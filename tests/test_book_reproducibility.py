@@ -46,10 +46,10 @@ def test_the_threads_section_has_the_label_other_chapters_link_to(built_book):
 
 
 def test_the_build_verified_the_thread_rule_it_states(built_book):
-    """With threadpoolctl (in the ``book`` extra) the build trains twice at 1 and at 2 threads; two
-    runs with the same thread count are identical, so the page says *verified*."""
+    """With threadpoolctl (a dependency of the library) the build trains twice at 1 and at 2
+    threads; two runs with the same thread count are identical, so the page says *verified*."""
     glued = glue_values(PAGE)
-    assert importlib.util.find_spec("threadpoolctl"), "threadpoolctl belongs to the book extra"
+    assert importlib.util.find_spec("threadpoolctl"), "threadpoolctl is a dependency of the library"
     assert glued["repro_thread_verdict"] == "verified"
     assert glued["repro_threads_in_use"][0] == 1
     assert glued["repro_thread_difference"] >= 0

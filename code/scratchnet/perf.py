@@ -23,7 +23,7 @@ def blas_threads() -> int:
     """How many threads NumPy's BLAS runs its matrix products with.
 
     A matrix product split over more threads adds its partial sums in another order, so weights
-    are bit-identical only for the same count. With threadpoolctl installed (the book extra), the
+    are bit-identical only for the same count. With threadpoolctl (a dependency), the
     largest ``num_threads`` of the BLAS libraries it finds; else the first of
     :data:`THREAD_VARIABLES` that is set; else the cores this process may use (BLAS's default).
     """
