@@ -120,21 +120,32 @@ def softmax_into(Z2: np.ndarray, y: np.ndarray, ws: Workspace) -> float:
     return float(np.log(row).sum(dtype=np.float64) - true_class)
 
 
-def backward_into(params: Params, Xb: np.ndarray, A1: np.ndarray, P: np.ndarray,
-                  y: np.ndarray, ws: Workspace) -> Params:
-    """The backward pass of ``model.backward``, each gradient written into ``ws.grads``.
+def deltas_into(params: Params, A1: np.ndarray, P: np.ndarray, y: np.ndarray,
+                ws: Workspace) -> tuple[np.ndarray, np.ndarray]:
+    """The errors of the two layers, each written over a workspace array; returns (dZ2, dZ1).
 
     dZ2 = (P - Y)/m (in place: subtract 1 at each row's true class, divide by m),
-    dW2 = A1^T dZ2,  db2 = sum_i dZ2_i,  dA1 = dZ2 W2^T,  dZ1 = dA1 * 1[A1 > 0] (in place),
-    dW1 = Xb^T dZ1,  db1 = sum_i dZ1_i.
+    dA1 = dZ2 W2^T,  dZ1 = dA1 * 1[A1 > 0] (in place).
     """
-    m, g = len(Xb), ws.grads
+    m = len(A1)
     P[np.arange(m), y] -= 1
     dZ2 = np.divide(P, m, out=P)
-    np.matmul(A1.T, dZ2, out=g["W2"])
-    np.sum(dZ2, axis=0, out=g["b2"])
     dZ1 = np.matmul(dZ2, params["W2"].T, out=ws.dA1[:m])
     dZ1 *= np.greater(A1, 0, out=ws.active[:m])
+    return dZ2, dZ1
+
+
+def backward_into(params: Params, Xb: np.ndarray, A1: np.ndarray, P: np.ndarray,
+                  y: np.ndarray, ws: Workspace) -> Params:
+    """The backward pass of ``model.backward``, each gradient written into ``ws.grads``:
+    dZ2 and dZ1 (:func:`deltas_into`), then
+
+    dW2 = A1^T dZ2,  db2 = sum_i dZ2_i,  dW1 = Xb^T dZ1,  db1 = sum_i dZ1_i.
+    """
+    g = ws.grads
+    dZ2, dZ1 = deltas_into(params, A1, P, y, ws)
+    np.matmul(A1.T, dZ2, out=g["W2"])
+    np.sum(dZ2, axis=0, out=g["b2"])
     np.matmul(Xb.T, dZ1, out=g["W1"])
     np.sum(dZ1, axis=0, out=g["b1"])
     return g
@@ -175,15 +186,24 @@ def train_step(params: Params, X: np.ndarray, y: np.ndarray, idx: np.ndarray, ws
     return step_into(params, Xb, yb, ws, eta, mu, lam)
 
 
+def forward_loss_into(params: Params, Xb: np.ndarray, yb: np.ndarray,
+                      ws: Workspace) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """The forward pass, the count of right answers #{i : argmax_k Z2_ik = y_i} (before the
+    softmax, which keeps each row's order), then P = softmax(Z2) and the batch's summed loss:
+    returns (A1, P, m L_B, count)."""
+    A1, Z2 = forward_into(params, Xb, ws)
+    correct = int(np.count_nonzero(Z2.argmax(axis=1) == yb))
+    batch_loss = softmax_into(Z2, yb, ws)
+    return A1, Z2, batch_loss, correct
+
+
 def gradients_into(params: Params, Xb: np.ndarray, yb: np.ndarray,
                    ws: Workspace) -> tuple[float, int]:
     """``train.batch_gradients`` without the L2 term, into ``ws.grads``: forward, the count of
     right answers #{i : argmax_k Z2_ik = y_i}, softmax and loss, backward. Returns (m L_B, count).
     """
-    A1, Z2 = forward_into(params, Xb, ws)
-    correct = int(np.count_nonzero(Z2.argmax(axis=1) == yb))
-    batch_loss = softmax_into(Z2, yb, ws)
-    backward_into(params, Xb, A1, Z2, yb, ws)
+    A1, P, batch_loss, correct = forward_loss_into(params, Xb, yb, ws)
+    backward_into(params, Xb, A1, P, yb, ws)
     return batch_loss, correct
 
 
@@ -215,8 +235,8 @@ def backward_momentum_into(params: Params, Xb: np.ndarray, A1: np.ndarray, P: np
     """The backward pass and the momentum update in one, each weight's update inside the matrix
     product of its gradient (BLAS's C <- alpha A^T B + beta C, ``scratchnet.blas``):
 
-    dZ2 = (P - Y)/m,  dZ1 = dZ2 W2^T * 1[A1 > 0]  (as in ``backward_into``); then for W1 with
-    inputs Xb and dZ1, and W2 with inputs A1 and dZ2:
+    dZ2 and dZ1 (:func:`deltas_into`, with W2 before its update); then for W1 with inputs Xb and
+    dZ1, and W2 with inputs A1 and dZ2:
         v <- mu v - eta Inputs^T dZ        one gemm: alpha = -eta, beta = mu
         v <- v - eta lambda W              one axpy: the L2 term
         W <- W + v                         one axpy
@@ -227,11 +247,7 @@ def backward_momentum_into(params: Params, Xb: np.ndarray, A1: np.ndarray, P: np
     rounds -eta (Inputs^T dZ) + mu v once, where they round the product, then each operation; so
     the weights differ from theirs in the last bits.
     """
-    m = len(Xb)
-    P[np.arange(m), y] -= 1
-    dZ2 = np.divide(P, m, out=P)
-    dZ1 = np.matmul(dZ2, params["W2"].T, out=ws.dA1[:m])      # with W2 before its update
-    dZ1 *= np.greater(A1, 0, out=ws.active[:m])
+    dZ2, dZ1 = deltas_into(params, A1, P, y, ws)
     for weight, bias, inputs, dZ in (("W1", "b1", Xb, dZ1), ("W2", "b2", A1, dZ2)):
         W, v = params[weight], ws.velocity[weight]
         blas.gemm(-eta, inputs, dZ, mu, v, trans_a=True)
@@ -254,18 +270,16 @@ def momentum_blas(config: TrainConfig) -> Optimizer:
     the momentum step of ``scratchnet train`` and ``fast.train``. Where NumPy's BLAS cannot be
     called (``blas.numpy_blas()`` is None) it is :func:`momentum_fast`.
 
-    Per batch: forward, the count of right answers and the loss (as in :func:`gradients_into`),
-    then the backward pass and the update at once; parameters updated in place.
+    Per batch: :func:`forward_loss_into`, then the backward pass and the update at once;
+    parameters updated in place.
     """
     blas = numpy_blas()
     if blas is None:
         return momentum_fast(config)
 
     def step(params, ws, Xb, yb, eta):
-        A1, Z2 = forward_into(params, Xb, ws)
-        correct = int(np.count_nonzero(Z2.argmax(axis=1) == yb))
-        batch_loss = softmax_into(Z2, yb, ws)
-        backward_momentum_into(params, Xb, A1, Z2, yb, ws, eta, config.momentum, config.l2, blas)
+        A1, P, batch_loss, correct = forward_loss_into(params, Xb, yb, ws)
+        backward_momentum_into(params, Xb, A1, P, yb, ws, eta, config.momentum, config.l2, blas)
         return params, ws, batch_loss, correct
 
     return Optimizer(start=lambda params: allocate(params, config.batch_size), step=step)

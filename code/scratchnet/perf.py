@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_info
 
 from scratchnet import N_CLASSES, N_PIXELS
 
@@ -23,18 +24,13 @@ def blas_threads() -> int:
     """How many threads NumPy's BLAS runs its matrix products with.
 
     A matrix product split over more threads adds its partial sums in another order, so weights
-    are bit-identical only for the same count. With threadpoolctl (a dependency), the
-    largest ``num_threads`` of the BLAS libraries it finds; else the first of
+    are bit-identical only for the same count: the largest ``num_threads`` of the BLAS libraries
+    threadpoolctl finds; if it finds none, the first of
     :data:`THREAD_VARIABLES` that is set; else the cores this process may use (BLAS's default).
     """
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        threadpool_info = None
-    if threadpool_info is not None:
-        counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
-        if counts:
-            return max(counts)
+    counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    if counts:
+        return max(counts)
     for name in THREAD_VARIABLES:
         if os.environ.get(name, "").strip().isdigit() and int(os.environ[name]) > 0:
             return int(os.environ[name])
