@@ -233,19 +233,16 @@ def backward_momentum_into(params: Params, Xb: np.ndarray, A1: np.ndarray, P: np
                            y: np.ndarray, ws: Workspace, eta: float, mu: float, lam: float,
                            blas: Blas) -> None:
     """The backward pass and the momentum update in one, each weight's update inside the matrix
-    product of its gradient (BLAS's C <- alpha A^T B + beta C, ``scratchnet.blas``):
-
-    dZ2 and dZ1 (:func:`deltas_into`, with W2 before its update); then for W1 with inputs Xb and
-    dZ1, and W2 with inputs A1 and dZ2:
+    product of its gradient (BLAS's C <- alpha A^T B + beta C, ``scratchnet.blas``): dZ2 and dZ1
+    (:func:`deltas_into`, with W2 before its update); then for W1 with inputs Xb and dZ1, and W2
+    with inputs A1 and dZ2:
         v <- mu v - eta Inputs^T dZ        one gemm: alpha = -eta, beta = mu
         v <- v - eta lambda W              one axpy: the L2 term
         W <- W + v                         one axpy
-    and for each bias: v <- mu v - eta sum_i dZ_i,  b <- b + v.
-
-    The maths of ``backward_into`` and ``momentum_update_into``, with the gradient dW never
-    written to memory: three passes over W1's numbers, product included, instead of seven. BLAS
-    rounds -eta (Inputs^T dZ) + mu v once, where they round the product, then each operation; so
-    the weights differ from theirs in the last bits.
+    and for each bias: v <- mu v - eta sum_i dZ_i,  b <- b + v. The maths of ``backward_into``
+    and ``momentum_update_into``, dW never written to memory: three passes over W1's numbers,
+    product included, instead of seven. BLAS rounds -eta (Inputs^T dZ) + mu v once, where they
+    round the product, then each operation, so the weights differ from theirs in the last bits.
     """
     dZ2, dZ1 = deltas_into(params, A1, P, y, ws)
     for weight, bias, inputs, dZ in (("W1", "b1", Xb, dZ1), ("W2", "b2", A1, dZ2)):
@@ -261,18 +258,14 @@ def backward_momentum_into(params: Params, Xb: np.ndarray, A1: np.ndarray, P: np
 
 
 FUSED_TOLERANCE = 1e-5
-"""A bound on how far short runs with the update inside BLAS (:func:`momentum_blas`) end from the
-exact steps' weights (``tests/test_fast.py``; a weight is ~0.05): the difference is rounding."""
+"""How far short runs of :func:`momentum_blas` may end from the exact steps' weights (rounding)."""
 
 
 def momentum_blas(config: TrainConfig) -> Optimizer:
-    """``train.momentum`` with the update inside BLAS's products (:func:`backward_momentum_into`):
-    the momentum step of ``scratchnet train`` and ``fast.train``. Where NumPy's BLAS cannot be
-    called (``blas.numpy_blas()`` is None) it is :func:`momentum_fast`.
-
-    Per batch: :func:`forward_loss_into`, then the backward pass and the update at once;
-    parameters updated in place.
-    """
+    """``train.momentum`` with the update inside BLAS's products, the momentum step of ``scratchnet
+    train`` and ``fast.train``: per batch :func:`forward_loss_into`, then
+    :func:`backward_momentum_into`, parameters updated in place. Where NumPy's BLAS cannot be
+    called (``blas.numpy_blas()`` is None) it is :func:`momentum_fast`."""
     blas = numpy_blas()
     if blas is None:
         return momentum_fast(config)
